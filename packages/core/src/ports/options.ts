@@ -1,0 +1,4 @@
+/** The member every options bag ends with: a signal that stops waiting for the operation. */
+export interface OperationOptions {
+  abortSignal?: AbortSignal;
+}

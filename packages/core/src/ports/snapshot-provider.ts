@@ -1,0 +1,97 @@
+import type { KubeObject } from "../kube/types.js";
+import type { OperationOptions } from "./options.js";
+
+/** Whether a provider can snapshot a persistent volume, and why not. */
+export type SnapshotSupport = { supported: true } | { supported: false; reason: string };
+
+/** A snapshot taken, as the recovery point records it. */
+export interface VolumeSnapshotRecord {
+  /** The provider's handle of the snapshot: what `deleteSnapshot` and `createVolume` take. */
+  snapshotHandle: string;
+  /** The name of the provider that took it. */
+  provider: string;
+  /** The PV it was taken of. */
+  persistentVolumeName: string;
+  /** The PVC bound to that PV, if any. */
+  claim?: { namespace: string; name: string };
+  /** The CSI driver and volume handle of the PV. */
+  driver: string;
+  volumeHandle: string;
+  sizeInBytes: number;
+  /** True when only the blocks changed since the previous snapshot of the volume were stored. */
+  incremental: boolean;
+  createdAt: string;
+}
+
+export interface SnapshotProviderCapabilities {
+  /** Snapshots store only what changed since the previous one. */
+  incremental: boolean;
+  /** `openSnapshot` reads a snapshot's bytes (needed for vault-tier copies). */
+  readData: boolean;
+  /** Readers can say which ranges changed against an earlier snapshot of the same volume. */
+  changedRanges: boolean;
+}
+
+export interface CreateSnapshotOptions extends OperationOptions {
+  /** Tags kept with the snapshot, naming the backup that took it. */
+  tags?: Record<string, string>;
+  /** The PVC bound to the PV, when known. */
+  claim?: { namespace: string; name: string };
+}
+
+export interface CreateVolumeOptions extends OperationOptions {
+  /** The name the new PV will have (the restore may rename it). */
+  persistentVolumeName: string;
+  /** Where the new volume goes, when the provider needs to know (resource group, zone). */
+  location?: Record<string, string>;
+}
+
+/** A volume made from a snapshot: the PV to create, pointing at it. */
+export interface RestoredVolume {
+  /** The new volume's handle (for CSI PVs, `spec.csi.volumeHandle`). */
+  volumeHandle: string;
+  /** The backed-up PV rewritten to the new volume, server fields stripped. */
+  persistentVolume: KubeObject;
+}
+
+/** Sequential or random reads of a snapshot's bytes. */
+export interface SnapshotReader {
+  readonly sizeInBytes: number;
+  /** Reads `length` bytes at `offset` (fewer at the end of the volume). */
+  read(offset: number, length: number, options?: OperationOptions): Promise<Uint8Array>;
+  /**
+   * Byte ranges that may differ from `baseSnapshotHandle` (a superset is allowed), or `undefined`
+   * when the provider cannot tell and the whole volume must be read.
+   */
+  changedRanges?(baseSnapshotHandle: string, options?: OperationOptions): Promise<Array<{ offset: number; length: number }> | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Snapshots of persistent volumes: Azure Disk snapshots, CSI VolumeSnapshots, memory disks.
+ *
+ * Contract, enforced by `snapshotProviderConformance` in `@kbackup/testing`:
+ * - `canSnapshot` never throws for a PV it does not support: it says why.
+ * - `createSnapshot` of an unsupported PV is `Unsupported` with that reason.
+ * - A snapshot is crash consistent: it holds the volume's bytes as of one instant.
+ * - `deleteSnapshot` is idempotent: `false` when it was already gone.
+ * - `createVolume` makes a new volume with the snapshot's bytes; the snapshot stays.
+ * - Missing snapshots are `NotFound`.
+ */
+export interface SnapshotProvider {
+  /** A short name recorded with each snapshot, such as `memory` or `azure-disk`. */
+  readonly name: string;
+  readonly capabilities: SnapshotProviderCapabilities;
+
+  canSnapshot(persistentVolume: KubeObject, options?: OperationOptions): Promise<SnapshotSupport>;
+
+  createSnapshot(persistentVolume: KubeObject, options?: CreateSnapshotOptions): Promise<VolumeSnapshotRecord>;
+
+  deleteSnapshot(snapshotHandle: string, options?: OperationOptions): Promise<boolean>;
+
+  /** A new volume from the snapshot, for the backed-up PV `persistentVolume`. */
+  createVolume(snapshot: VolumeSnapshotRecord, persistentVolume: KubeObject, options: CreateVolumeOptions): Promise<RestoredVolume>;
+
+  /** Opens the snapshot's bytes for reading (`capabilities.readData`), else `Unsupported`. */
+  openSnapshot(snapshotHandle: string, options?: OperationOptions): Promise<SnapshotReader>;
+}
