@@ -7,3 +7,8 @@ export * from "./ports/object-store.js";
 export * from "./ports/snapshot-provider.js";
 export * from "./ports/clock.js";
 export * from "./ports/logger.js";
+export * from "./selection/index.js";
+export * from "./patch/index.js";
+export * from "./modifiers/index.js";
+export * from "./policy/index.js";
+export * from "./hooks/index.js";
