@@ -1,1 +1,2 @@
-export {};
+export * from "./cluster/index.js";
+export * from "./object-store/index.js";

@@ -1,1 +1,3 @@
-export {};
+export * from "./conformance/index.js";
+export * from "./faults/index.js";
+export * from "./fixtures/index.js";
