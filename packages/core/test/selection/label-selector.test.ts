@@ -231,7 +231,8 @@ describe("labelSelectorToString", () => {
       ],
     };
     const parsed = parseLabelSelector(labelSelectorToString(selector));
-    for (const labels of [{}, { tier: "web" }, { tier: "db" }, { legacy: "1" }, { tier: "cache", legacy: "" }]) {
+    const samples: Labels[] = [{}, { tier: "web" }, { tier: "db" }, { legacy: "1" }, { tier: "cache", legacy: "" }];
+    for (const labels of samples) {
       expect(parsed.matches(labels)).toBe(compileLabelSelector(selector).matches(labels));
     }
     expect(parsed.matches({})).toBe(true);
