@@ -1,3 +1,4 @@
 export * from "./conformance/index.js";
 export * from "./faults/index.js";
 export * from "./fixtures/index.js";
+export * from "./manual-clock.js";
