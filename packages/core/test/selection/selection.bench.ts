@@ -1,9 +1,9 @@
 import { bench, describe } from "vitest";
-import { compileSelection, parseLabelSelector, type KubeObject } from "@kbackup/core";
+import { compileSelection, parseLabelSelector, type KubeObject, type Labels } from "@kbackup/core";
 import { discovery, typeNamed } from "./discovery.js";
 
 const selector = parseLabelSelector("app in (web,api),tier!=cache,!legacy,example.com/team");
-const labels = [
+const labels: Labels[] = [
   { app: "web", tier: "frontend", "example.com/team": "core" },
   { app: "db", tier: "backend" },
   { app: "api", tier: "cache", "example.com/team": "core" },
