@@ -89,7 +89,7 @@ class RestoreRun {
   private readonly progress: RestoreProgress = { itemsProcessed: 0, itemsConsidered: 0 };
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly selection: Selection;
+  private selection!: Selection;
   private readonly planning: boolean;
 
   constructor(private readonly request: RestoreRequest) {
@@ -100,12 +100,14 @@ class RestoreRun {
     this.typesByGroupResource = new Map(
       request.manifest.resourceTypes.map((type) => [groupResourceOf(type), { ...type, verbs: ["list", "get", "create"] }]),
     );
-    this.selection = compileSelection(request.criteria, [...this.typesByGroupResource.values()], { field: "restoreCriteria" });
   }
 
   async run(): Promise<RestoreOutcome> {
     const { manifest, abortSignal } = this.request;
     await this.refreshTargetTypes();
+    // Types may be named that only the target serves, or only the backup holds.
+    const known = new Map([...this.targetTypes, ...this.typesByGroupResource]);
+    this.selection = compileSelection(this.request.criteria, [...known.values()], { field: "restoreCriteria" });
     for (const object of await this.readGroup(NAMESPACES)) this.backedUpNamespaces.set(object.metadata.name ?? "", object);
     for (const object of await this.readGroup(PERSISTENT_VOLUMES)) this.backedUpVolumes.set(object.metadata.name ?? "", object);
 
@@ -178,21 +180,21 @@ class RestoreRun {
       if (type.namespaced && namespace) await this.ensureNamespace(namespace, sourceNamespace);
       const target = this.targetRef(type, desired);
       const name = desired.metadata.name ?? "";
-      const live = await this.retry(() => this.request.targetCluster.get(target, name, { ...(namespace ? { namespace } : {}), abortSignal: this.request.abortSignal }));
-      if (live) {
-        this.resolveConflict(type, groupResource, backedUp, desired, live, target, { appliedRules, itemWarnings });
-        return;
-      }
+      const location = { ...(namespace ? { namespace } : {}), abortSignal: this.request.abortSignal };
+      const getLive = () => this.retry(() => this.request.targetCluster.get(target, name, location));
+      // Claims are looked up first, since a claim about to be created needs its volume made; other
+      // items are created straight away (one round trip) and looked up only when the name is taken.
+      const live = this.planning || groupResource === CLAIMS ? await getLive() : undefined;
+      if (live) return await this.resolveConflict(type, groupResource, backedUp, desired, live, target, { appliedRules, itemWarnings });
       if (groupResource === CLAIMS) await this.prepareClaim(desired, backedUp);
       if (!this.planning) {
         try {
           await this.retry(() => this.request.targetCluster.create(target, desired, { abortSignal: this.request.abortSignal }));
         } catch (error) {
           if (!isKBackupError(error, "AlreadyExists")) throw error;
-          // Created by someone else since the get (a controller, another restore): a conflict after all.
-          const now = await this.request.targetCluster.get(target, name, { ...(namespace ? { namespace } : {}) });
-          if (now) return this.resolveConflict(type, groupResource, backedUp, desired, now, target, { appliedRules, itemWarnings });
-          throw error;
+          const existing = await getLive();
+          if (!existing) throw error;
+          return await this.resolveConflict(type, groupResource, backedUp, desired, existing, target, { appliedRules, itemWarnings });
         }
         if (groupResource === "pods" && namespace) this.createdPods.push({ namespace, name });
       }
