@@ -137,6 +137,13 @@ describe("faults of the document", () => {
     );
   });
 
+  it("rules and their parts must be objects", () => {
+    expect(ruleFault("pods")).toBe('resourceModifierRules[0]: must be an object, not string "pods"');
+    expect(ruleFault({ conditions: ["pods"], patches })).toBe("resourceModifierRules[0].conditions: must be an object, not a list");
+    expect(ruleFault({ conditions, patches: ["remove /a"] })).toBe('resourceModifierRules[0].patches[0]: must be an object, not string "remove /a"');
+    expect(invalid(() => compileResourceModifiers(undefined)).message).toBe("resourceModifiers: must be an object, not nothing");
+  });
+
   it("resourceModifierRules must be a non-empty list", () => {
     expect(invalid(() => compileResourceModifiers({ version: "v1", resourceModifierRules: [] })).message).toBe(
       "resourceModifierRules: must hold at least one rule",
