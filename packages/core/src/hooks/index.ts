@@ -1,1 +1,12 @@
-export {};
+export * from "./go-duration.js";
+export * from "./hook-model.js";
+export * from "./hook-resources.js";
+export * from "./hook-annotations.js";
+export * from "./resolve-hook-references.js";
+export * from "./hook-plan.js";
+export * from "./claim-pods.js";
+export { podClaimNames, podContainerNames, podLocation, podPhase, type PodLocation } from "./pod-facts.js";
+export { executeHook, type ExecuteHookOptions } from "./execute-hook.js";
+export * from "./run-pod-hooks.js";
+export * from "./with-backup-hooks.js";
+export * from "./run-restore-hooks.js";
