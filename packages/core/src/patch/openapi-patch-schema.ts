@@ -1,5 +1,5 @@
 import { invalidArgument } from "../errors.js";
-import { isJsonObject, type JsonObject } from "./json-value.js";
+import { hasOwn, isJsonObject, type JsonObject } from "./json-value.js";
 import type { PatchSchema, PatchStrategy } from "./patch-schema.js";
 
 const STRATEGIES: ReadonlySet<string> = new Set<PatchStrategy>(["merge", "replace", "retainKeys", "merge,retainKeys"]);
@@ -56,8 +56,8 @@ class OpenApiConverter {
   fromName(name: string): PatchSchema {
     const done = this.built.get(name);
     if (done !== undefined) return done;
-    const schema = this.schemas[name];
-    if (!isJsonObject(schema)) return { type: "primitive" };
+    const schema = this.resolveName(name);
+    if (schema === undefined) return { type: "primitive" };
     const properties = this.propertiesOf(schema);
     if (properties === undefined) {
       const node = this.shape(schema, `definitions.${name}`);
@@ -140,7 +140,11 @@ class OpenApiConverter {
   }
 
   private resolve(ref: string): JsonObject | undefined {
-    const schema = this.schemas[refName(ref)];
+    return this.resolveName(refName(ref));
+  }
+
+  private resolveName(name: string): JsonObject | undefined {
+    const schema = hasOwn(this.schemas, name) ? this.schemas[name] : undefined;
     return isJsonObject(schema) ? schema : undefined;
   }
 }
