@@ -9,7 +9,8 @@ import type { SnapshotProvider } from "../ports/snapshot-provider.js";
 import { newRecoveryPointId, recoveryPointKeys } from "../recovery-point/layout.js";
 import type { RecoveryPointManifest, RecoveryPointSummary } from "../recovery-point/manifest.js";
 import { collectAbandonedRecoveryPoints, listRecoveryPointSummaries, readManifest } from "../recovery-point/recovery-point-store.js";
-import { runRestore, type RestoreModifier, type RestoreProgress } from "../restore/restore-engine.js";
+import { runRestore, type RestoreProgress } from "../restore/restore-engine.js";
+import { loadRestoreModifier } from "../restore/resource-modifier-reference.js";
 import { countOutcomes, type RestoreCounts, type RestoreItemResult } from "../restore/restore-result.js";
 import { parseRestoreCriteria, type KubernetesClusterBackupDatasourceParameters, type RestoreCriteria } from "../selection/index.js";
 import type { PagedAsyncIterableIterator } from "../util/paged.js";
@@ -53,8 +54,6 @@ export interface BackupInstanceSettings {
   jobs: JobRecorder;
   /** Abandoned, uncommitted backups older than this are collected before each backup. */
   abandonAfterInMs: number;
-  /** Builds the resource modifier for a restore's criteria, when modifiers are in use. */
-  modifierFor?: (criteria: RestoreCriteria, target: ClusterClient, options: OperationOptions) => Promise<RestoreModifier | undefined>;
 }
 
 /** One protected cluster (or part of one) in a vault: its backups, recovery points and restores. */
@@ -166,7 +165,8 @@ export class BackupInstance {
     const manifest = await this.getRecoveryPoint(recoveryPointId, options);
     const sameCluster = target === this.settings.cluster;
     const targetSnapshotProvider = options.targetSnapshotProvider ?? (sameCluster ? this.settings.snapshotProvider : undefined);
-    const modify = await this.settings.modifierFor?.(criteria, target, options);
+    const reference = criteria.resourceModifierReference;
+    const modify = reference ? await loadRestoreModifier(target, reference, options.abortSignal) : undefined;
     return runRestore({
       manifest,
       store: this.settings.operationalStore,
