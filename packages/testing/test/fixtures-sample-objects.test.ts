@@ -179,7 +179,7 @@ describe("sampleClusterObjects", () => {
   });
 
   it("labels some objects to be left out of backups", () => {
-    expect(SAMPLE_CLUSTER.excludedFromBackup).toEqual([
+    expect(SAMPLE_CLUSTER.excludedObjects).toEqual([
       { kind: "ConfigMap", namespace: "tools", name: "scratch", label: "kbackup.io/exclude-from-backup" },
       { kind: "Secret", namespace: "tools", name: "debug-token", label: "velero.io/exclude-from-backup" },
     ]);
