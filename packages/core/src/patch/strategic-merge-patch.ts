@@ -79,6 +79,7 @@ function mergeMap(original: JsonObject | undefined, patch: JsonObject, schema: P
     const directive = patch[PATCH];
     if (directive === "delete") return {};
     if (directive === "replace") return mergeMap(undefined, withoutKey(patch, PATCH), schema, path);
+    // The API server rejects an explicit `$patch: merge` in a map; it is the documented default, so it is accepted here.
     if (directive !== "merge") throw invalidArgument(`${path}.${PATCH}`, `unknown patch type: ${describe(directive)} in map: ${describe(patch)}`);
   }
   const result: JsonObject = original === undefined ? {} : { ...original };
