@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { throwIfAborted } from "../errors.js";
+import { KBackupError, throwIfAborted } from "../errors.js";
+import { planBackupHooks, resolveHookReferences, withBackupHooks } from "../hooks/index.js";
 import { ResourceArchiveWriter } from "../archive/resource-archive-writer.js";
 import { groupResourceOf, type ApiResource, type KubeObject } from "../kube/types.js";
 import type { ClusterClient } from "../ports/cluster-client.js";
@@ -24,9 +25,6 @@ export interface BackupProgress {
   currentResourceType?: string;
 }
 
-/** Runs around the volume snapshots: backup hooks freeze before and thaw after. */
-export type SnapshotWrapper = (snapshotVolumes: () => Promise<void>) => Promise<{ warnings: string[]; hookResults: unknown[] }>;
-
 export interface BackupRequest {
   backupInstanceName: string;
   recoveryPointId: string;
@@ -40,7 +38,6 @@ export interface BackupRequest {
   tags?: Record<string, string>;
   /** Objects per list page; 500 by default. */
   pageSize?: number;
-  aroundSnapshots?: SnapshotWrapper;
   clock?: Clock;
   logger?: Logger;
   abortSignal?: AbortSignal;
@@ -80,6 +77,8 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     report();
     const discovered = await cluster.discover({ abortSignal });
     const selection = compileSelection(parameters, discovered, { field: "datasourceParameters" });
+    // Hook references are resolved before anything is written: a missing one fails the backup at once.
+    const hooks = await resolveHookReferences(cluster, parameters.backupHookReferences ?? [], "BackupHook", { abortSignal });
     const marker = () => ({ recoveryPointId: request.recoveryPointId, startTime: startTime.toISOString(), snapshots: snapshots.map((s) => s.snapshotHandle) });
     await store.put(keys.inProgress, json(marker()), { ifNoneMatch: "*", abortSignal, contentType: "application/json" });
 
@@ -98,6 +97,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     const usedCustomResources = new Set<string>();
     const usedNamespaces = new Set<string>();
     const persistentVolumes: KubeObject[] = [];
+    const pods: KubeObject[] = [];
 
     progress.phase = "collecting";
     for (const resource of backupOrder(discovered.filter(isBackedUpResourceType))) {
@@ -133,6 +133,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
             if (typeof volumeName === "string" && volumeName) claimedVolumes.add(volumeName);
           }
           if (groupResource === "persistentvolumes") persistentVolumes.push(object);
+          if (groupResource === "pods") pods.push(object);
           // Any grouped type may be served by a CRD, whose name is its group-resource; only CRDs that exist are matched.
           if (resource.group !== "") usedCustomResources.add(groupResource);
         }
@@ -166,10 +167,15 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
         report();
       }
     };
-    const hookOutcome = request.aroundSnapshots
-      ? await request.aroundSnapshots(snapshotVolumes)
-      : (await snapshotVolumes(), { warnings: [], hookResults: [] });
+    // Pre hooks freeze every matching pod, the volumes are snapshotted, post hooks thaw at once.
+    const hookOutcome = await withBackupHooks(cluster, planBackupHooks(hooks, pods), snapshotVolumes, { ...(abortSignal ? { abortSignal } : {}), logger });
     for (const message of hookOutcome.warnings) warn(message);
+    if (hookOutcome.failures.length > 0) {
+      const failure = hookOutcome.failures[0]!;
+      throw new KBackupError("PreconditionFailed", `Backup hook ${failure.hookName} failed in pod ${failure.pod.namespace}/${failure.pod.name} (${failure.outcome}${failure.reason ? `: ${failure.reason}` : ""}) and its onError is Fail.`, {
+        details: { hookResults: hookOutcome.hookResults },
+      });
+    }
 
     progress.phase = "committing";
     report();

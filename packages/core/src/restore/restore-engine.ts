@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { KBackupError, isKBackupError, throwIfAborted } from "../errors.js";
 import { readArchiveMembers } from "../archive/archive-reader.js";
-import { apiVersionOf, groupResourceOf, parseApiVersion, type ApiResource, type KubeObject, type ObjectLocation, type ResourceRef } from "../kube/types.js";
+import { apiVersionOf, groupResourceOf, parseApiVersion, type ApiResource, type KubeObject, type ResourceRef } from "../kube/types.js";
 import type { ClusterClient } from "../ports/cluster-client.js";
 import { systemClock, type Clock } from "../ports/clock.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
@@ -52,8 +52,8 @@ export interface RestoreRequest {
 export interface RestoreOutcome {
   items: RestoreItemResult[];
   warnings: string[];
-  /** Pods this restore created (restore hooks run in these only). */
-  createdPods: ObjectLocation[];
+  /** Pods this restore created, as created (restore hooks run in these only). */
+  createdPods: KubeObject[];
   volumesRestored: number;
 }
 
@@ -78,7 +78,7 @@ export async function runRestore(request: RestoreRequest): Promise<RestoreOutcom
 class RestoreRun {
   private readonly results: RestoreItemResult[] = [];
   private readonly warnings: string[] = [];
-  private readonly createdPods: ObjectLocation[] = [];
+  private readonly createdPods: KubeObject[] = [];
   private readonly namespacesEnsured = new Map<string, Promise<void>>();
   private readonly itemsByPath: Map<string, ManifestItem>;
   private readonly typesByGroupResource: Map<string, ApiResource>;
@@ -196,7 +196,7 @@ class RestoreRun {
           if (!existing) throw error;
           return await this.resolveConflict(type, groupResource, backedUp, desired, existing, target, { appliedRules, itemWarnings });
         }
-        if (groupResource === "pods" && namespace) this.createdPods.push({ namespace, name });
+        if (groupResource === "pods") this.createdPods.push(desired);
       }
       this.record(type, desired, sourceNamespace, { outcome: "Created", appliedRules, warnings: itemWarnings });
     } catch (error) {

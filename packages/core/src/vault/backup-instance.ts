@@ -1,4 +1,6 @@
 import { runBackup, type BackupProgress } from "../backup/backup-engine.js";
+import { isKBackupError } from "../errors.js";
+import { resolveHookReferences, runRestoreHooks } from "../hooks/index.js";
 import { finishJob, type BackupJob, type JobDetail } from "../jobs/job.js";
 import type { ClusterClient } from "../ports/cluster-client.js";
 import type { Clock } from "../ports/clock.js";
@@ -107,6 +109,8 @@ export class BackupInstance {
       finishJob(job, manifest.warnings.length > 0 ? "CompletedWithWarnings" : "Completed", clock.now());
       return this.settings.jobs.save(job);
     } catch (error) {
+      const hookResults = isKBackupError(error) ? error.details?.hookResults : undefined;
+      if (Array.isArray(hookResults)) job.extendedInfo.hookResults = hookResults;
       return this.settings.jobs.fail(job, error, clock.now());
     }
   }
@@ -134,19 +138,25 @@ export class BackupInstance {
     job.extendedInfo.recoveryDestination = target.identity.name;
     const { clock } = this.settings;
     try {
+      // Hook references are read from the target first: a missing one fails the job before any write.
+      const hooks = await resolveHookReferences(target, parsed.restoreHookReferences ?? [], "RestoreHook", options);
       const outcome = await this.execute(recoveryPointId, parsed, target, options, "restore");
+      const hookOutcome = await runRestoreHooks(target, hooks, outcome.createdPods, { ...options, logger: this.settings.logger });
+      job.extendedInfo.hookResults = hookOutcome.hookResults;
       job.extendedInfo.itemResults = outcome.items;
       const counts = countOutcomes(outcome.items);
       job.extendedInfo.counts = { ...counts, volumesRestored: outcome.volumesRestored };
-      const warnings: JobDetail[] = outcome.warnings.map((message) => ({ code: "RestoreWarning", message }));
+      const warnings: JobDetail[] = [...outcome.warnings, ...hookOutcome.warnings].map((message) => ({ code: "RestoreWarning", message }));
       for (const item of outcome.items) {
         for (const message of item.warnings ?? []) warnings.push({ code: "ResourceModifierError", message, target: itemTarget(item) });
       }
       job.warningDetails = warnings;
-      if (counts.failed > 0) {
-        job.errorDetails = outcome.items.filter((item) => item.outcome === "Failed").map((item) => ({ code: "ItemRestoreFailed", message: item.reason ?? "", target: itemTarget(item) }));
+      const errors: JobDetail[] = outcome.items.filter((item) => item.outcome === "Failed").map((item) => ({ code: "ItemRestoreFailed", message: item.reason ?? "", target: itemTarget(item) }));
+      for (const failure of hookOutcome.failures) {
+        errors.push({ code: "RestoreHookFailed", message: `Restore hook ${failure.hookName} ${failure.outcome}${failure.reason ? `: ${failure.reason}` : ""}`, target: `pods/${failure.pod.namespace}/${failure.pod.name}` });
       }
-      finishJob(job, counts.failed > 0 ? "Failed" : warnings.length > 0 ? "CompletedWithWarnings" : "Completed", clock.now());
+      if (errors.length > 0) job.errorDetails = errors;
+      finishJob(job, errors.length > 0 ? "Failed" : warnings.length > 0 ? "CompletedWithWarnings" : "Completed", clock.now());
       return this.settings.jobs.save(job);
     } catch (error) {
       return this.settings.jobs.fail(job, error, clock.now());
