@@ -1,3 +1,4 @@
+export * from "./azure/index.js";
 export * from "./conformance/index.js";
 export * from "./faults/index.js";
 export * from "./fixtures/index.js";

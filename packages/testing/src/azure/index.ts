@@ -1,0 +1,1 @@
+export * from "./azurite.js";
