@@ -13,11 +13,13 @@ import {
   type PodHook,
 } from "./hook-model.js";
 import { tailOfText } from "./output-tail.js";
-import { podContainerNames, podLocation, podPhase } from "./pod-facts.js";
+import { podContainerNames, podLocation, podPhase, type PodLocation } from "./pod-facts.js";
 
 export interface ExecuteHookOptions extends OperationOptions {
   /** Measures durations and times out hooks; the system clock by default. */
   clock?: Clock;
+  /** Called just before a hook's command is sent to its container: from then on it may have taken effect. */
+  onExecStart?: (hook: PodHook, pod: PodLocation) => void;
 }
 
 /**
@@ -86,6 +88,7 @@ export async function executeHook(
   }
 
   const timeoutInMs = hook.exec.timeoutInMs || DEFAULT_HOOK_TIMEOUT_IN_MS;
+  options.onExecStart?.(hook, location);
   const ran = await withDeadline(
     (signal) => cluster.exec(location, container, hook.exec.command, { timeoutInMs, maxOutputBytes: HOOK_OUTPUT_TAIL_BYTES, abortSignal: signal }),
     timeoutInMs,

@@ -76,12 +76,18 @@ const labelSelector = z.unknown().transform((value, ctx): LabelSelector | undefi
     ctx.addIssue({ code: "custom", message, params: { fieldSuffix: suffix } });
     return z.NEVER;
   }
-});
+}).optional();
 
 const hookName = z.string({ error: "is required: a non-empty string" }).min(1, { error: "must not be empty" });
 
-const backupExec = z.strictObject({ container, command, onError, timeout: duration.nullish() });
-const restoreExec = z.strictObject({ container, command, onError, execTimeout: duration.nullish(), waitTimeout: duration.nullish() });
+const backupExec = z.strictObject(
+  { container, command, onError, timeout: duration.nullish() },
+  { error: "is required: an object { container, command, onError, timeout }" },
+);
+const restoreExec = z.strictObject(
+  { container, command, onError, execTimeout: duration.nullish(), waitTimeout: duration.nullish() },
+  { error: "is required: an object { container, command, onError, execTimeout, waitTimeout }" },
+);
 
 const hookList = <T extends z.ZodType>(exec: T) =>
   z

@@ -21,7 +21,7 @@ export interface PodHooksResult {
   warnings: string[];
   /** The hook with `onError: Fail` that failed or timed out; the pod's later hooks did not run. */
   failure?: HookExecutionRecord;
-  /** True when a hook got past the checks to its container (so a freeze may be in effect). */
+  /** True when a hook's command was sent to its container (so a freeze may be in effect). */
   attempted: boolean;
 }
 
@@ -49,8 +49,15 @@ export async function runPodHooks(
   };
   let skipped: HookExecutionRecord | undefined;
   let skippedCount = 0;
+  const execOptions = {
+    ...options,
+    onExecStart: (hook: PodHook, where: PodLocation) => {
+      result.attempted = true;
+      options.onExecStart?.(hook, where);
+    },
+  };
   for (const hook of hooks) {
-    const record = await executeHook(cluster, pod, hook, phase, options);
+    const record = await executeHook(cluster, pod, hook, phase, execOptions);
     result.records.push(record);
     options.onRecord?.(record);
     if (record.outcome === "Skipped") {
@@ -58,7 +65,6 @@ export async function runPodHooks(
       skippedCount++;
       continue;
     }
-    result.attempted = true;
     const where = `${record.hookSource} hook "${record.hookName}" (${phase}) in pod ${location.namespace}/${location.name}, container "${record.container}"`;
     if (record.outcome === "Succeeded") {
       logger.debug(`${where} succeeded`, { durationInMs: record.durationInMs });

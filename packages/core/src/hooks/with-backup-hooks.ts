@@ -35,13 +35,13 @@ export interface BackupHooksOutcome<T> {
  *
  * Failures:
  * - A pre hook with `onError: Fail` that fails or times out: no pre hook starts in any further pod,
- *   the snapshot step is not run, and the post hooks of the pods where a pre hook ran still run (a
- *   frozen database must be thawed). `failures` reports it; nothing is thrown.
+ *   the snapshot step is not run, and the post hooks of the pods where a pre hook's command was
+ *   started still run (a frozen database must be thawed). `failures` reports it; nothing is thrown.
  * - A post hook with `onError: Fail` that fails: reported in `failures`; the other pods' post hooks
  *   still run.
  * - The snapshot step throws: the post hooks of every pod run, then its error is rethrown.
  * - `abortSignal` fires: pre hooks and the snapshot step stop, the post hooks of the pods where a
- *   pre hook ran still run (each bounded by its own timeout, not by the signal), then `Aborted` is
+ *   pre hook's command was started still run (each bounded by its own timeout, not by the signal), then `Aborted` is
  *   thrown. Post hooks are never cut short by the signal.
  * Records go to `onRecord` as they are made, so they survive a throw.
  * Throws InvalidArgument for a `parallelism` that is not a whole number of at least 1, before
@@ -72,10 +72,11 @@ export async function withBackupHooks<T>(
         if (preFailed || entry.pre.length === 0) return;
         const result = await runPodHooks(cluster, entry.pod, entry.pre, "pre", {
           ...options,
-          // Known as soon as a hook reaches its container, so an abort mid-pod still thaws it.
-          onRecord: (record) => {
-            if (record.outcome !== "Skipped") preAttempted.add(entry);
-            keep(record);
+          onRecord: keep,
+          // Known as a command starts, so a pod whose freeze an abort interrupts is thawed too.
+          onExecStart: (hook, where) => {
+            preAttempted.add(entry);
+            options.onExecStart?.(hook, where);
           },
         });
         outcome.warnings.push(...result.warnings);
