@@ -51,7 +51,6 @@ describe("sampleClusterObjects", () => {
       Role: 1,
       RoleBinding: 1,
       Ingress: 1,
-      HorizontalPodAutoscaler: 1,
       PersistentVolumeClaim: 1,
       Pod: 3,
     });
@@ -64,7 +63,6 @@ describe("sampleClusterObjects", () => {
       PriorityClass: 1,
       CustomResourceDefinition: 1,
       PersistentVolume: 2,
-      Node: 2,
     });
     expect(SAMPLE_CLUSTER.clusterScopedCounts.ClusterRole).toBeGreaterThanOrEqual(2);
     expect(SAMPLE_CLUSTER.clusterScopedCounts.ClusterRoleBinding).toBeGreaterThanOrEqual(2);
