@@ -62,12 +62,23 @@ export class MemorySnapshotProvider implements SnapshotProvider {
   readonly capabilities: SnapshotProviderCapabilities = { incremental: true, readData: true, changedRanges: true };
   readonly #cluster: MemoryCluster;
   readonly #clock: Clock;
-  readonly #snapshots = new Map<string, Held>();
+  #snapshots = new Map<string, Held>();
 
   constructor(cluster: MemoryCluster, options: MemorySnapshotProviderOptions = {}) {
     this.#cluster = cluster;
     this.name = options.name ?? "memory";
     this.#clock = options.clock ?? cluster.clock;
+  }
+
+  /**
+   * A provider over the same snapshots that makes its volumes in another memory cluster, the way a
+   * cloud's disk snapshots can be restored into any cluster that reaches them. Snapshots taken or
+   * deleted through either provider are seen by both.
+   */
+  forCluster(cluster: MemoryCluster): MemorySnapshotProvider {
+    const other = new MemorySnapshotProvider(cluster, { name: this.name, clock: this.#clock });
+    other.#snapshots = this.#snapshots;
+    return other;
   }
 
   /** Supported for a PersistentVolume on `disk.csi.azure.com` whose disk exists; otherwise why not. Never throws for a PV. */

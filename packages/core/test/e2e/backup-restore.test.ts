@@ -29,9 +29,14 @@ describe("backup selection", () => {
   });
 
   it("honours included and excluded namespaces and resource types in every written form", async () => {
+    const excluding = await protectSample({ excludedNamespaces: ["blog"], includeClusterScopeResources: false });
+    const excludingManifest = await excluding.instance.getRecoveryPoint((await backupOk(excluding.instance)).extendedInfo.recoveryPointId!);
+    const excludingNamespaces = new Set(excludingManifest.items.map((item) => item.namespace).filter(Boolean));
+    expect(excludingNamespaces.has("blog")).toBe(false);
+    expect(excludingNamespaces.has("shop") && excludingNamespaces.has("analytics")).toBe(true);
+
     const { instance } = await protectSample({
-      includedNamespaces: ["shop", "blog"],
-      excludedNamespaces: ["blog"],
+      includedNamespaces: ["shop"],
       includedResourceTypes: ["configmaps", "v1/Secret", "apps/v1/Deployment", "persistentvolumeclaims"],
       excludedResourceTypes: ["secrets"],
       includeClusterScopeResources: false,
@@ -162,7 +167,7 @@ describe("restore", () => {
     const cluster = target();
     const restore = await instance.restore(
       id,
-      { includedNamespaces: ["shop", "blog", "analytics"], excludedNamespaces: ["analytics"], includedResourceTypes: ["configmaps", "secrets"], excludedResourceTypes: ["v1/Secret"], labelSelectors: ["app.kubernetes.io/name=web"], includeClusterScopeResources: false },
+      { excludedNamespaces: ["analytics", "blog"], includedResourceTypes: ["configmaps", "secrets"], excludedResourceTypes: ["v1/Secret"], labelSelectors: ["app.kubernetes.io/name=web"], includeClusterScopeResources: false },
       { targetCluster: cluster },
     );
     expect(restore.status).toBe("Completed");
