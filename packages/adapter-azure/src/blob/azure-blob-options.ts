@@ -88,8 +88,9 @@ export function resolveBlobOptions(options: AzureBlobObjectStoreOptions): Resolv
     if (typeof options.connectionString !== "string" || !options.connectionString.includes("=")) {
       throw invalidArgument("options.connectionString", "must be a storage account connection string (AccountName=...;AccountKey=... or ...;SharedAccessSignature=...)");
     }
+    const name = needName("connectionString");
     try {
-      container = new ContainerClient(options.connectionString, needName("connectionString"), pipeline);
+      container = new ContainerClient(options.connectionString, name, pipeline);
     } catch (error) {
       throw invalidArgument("options.connectionString", `cannot be parsed: ${(error as Error).message}`, error);
     }

@@ -36,8 +36,12 @@ export interface AzuriteHandle {
   readonly port: number;
   /** The folder holding the blobs, or undefined in memory. */
   readonly location: string | undefined;
-  /** Ends the process at once, as a crash would, keeping its folder for {@link AzuriteHandle.restart}. */
-  kill(): Promise<void>;
+  /**
+   * Ends the process, keeping its folder for {@link AzuriteHandle.restart}: at once as a crash would
+   * (`SIGKILL`, the default; Azurite saves its index every 5 s, so recent changes may be lost), or
+   * by a shutdown that saves everything first (`SIGTERM`).
+   */
+  kill(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
   /** Starts Azurite again on the same folder and port after `kill`. */
   restart(): Promise<void>;
   /** Stops Azurite and removes its folder. Safe to call twice. */
@@ -76,13 +80,16 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
     await rm(folder, { recursive: true, force: true });
     throw error;
   }
-  const killChild = async () => {
+  const killChild = async (signal: "SIGKILL" | "SIGTERM" = "SIGKILL") => {
     const running = child;
     child = undefined;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise<void>((done) => running.once("exit", () => done()));
-    running.kill("SIGKILL");
+    running.kill(signal);
+    // A shutdown that hangs is ended the hard way.
+    const timer = signal === "SIGTERM" ? setTimeout(() => running.kill("SIGKILL"), 10_000) : undefined;
     await exited;
+    clearTimeout(timer);
   };
   const blobEndpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT_NAME}`;
   return {
@@ -93,7 +100,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
     accountKey: AZURITE_ACCOUNT_KEY,
     port,
     location: options.inMemory ? undefined : folder,
-    kill: killChild,
+    kill: (signal) => killChild(signal),
     restart: async () => {
       if (stopped) throw new KBackupError("InvalidArgument", "Azurite was stopped; start a new one.");
       await killChild();
@@ -101,7 +108,7 @@ export async function startAzurite(options: StartAzuriteOptions = {}): Promise<A
     },
     stop: async () => {
       stopped = true;
-      await killChild();
+      await killChild("SIGKILL");
       process.off("exit", killOnExit);
       await rm(folder, { recursive: true, force: true });
     },

@@ -1,1 +1,2 @@
 export * from "./azurite.js";
+export * from "./throttling-proxy.js";
