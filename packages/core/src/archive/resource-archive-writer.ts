@@ -9,6 +9,8 @@ const gzipAsync = promisify(gzip);
 /** Uncompressed bytes gathered before a gzip member is cut: big enough to compress well, small enough to read by range. */
 export const ARCHIVE_MEMBER_TARGET_BYTES = 1024 * 1024;
 
+const MAX_MEMBERS_IN_FLIGHT = 3;
+
 /** Where the compressed bytes go, in order. */
 export type ArchiveSink = (chunk: Uint8Array) => Promise<void>;
 
@@ -63,6 +65,7 @@ export class ResourceArchiveWriter {
     return { sizeInBytes: this.offset, sha256: this.archiveHash.digest("hex") };
   }
 
+  private readonly pendingCuts: Promise<void>[] = [];
   /** Members handed to compression so far; the pending one will get this index. */
   private membersCut = 0;
 
@@ -77,10 +80,11 @@ export class ResourceArchiveWriter {
     this.pendingBytes = 0;
     this.pendingEntries = 0;
     this.pendingGroup = undefined;
-    const compressed = gzipAsync(raw, { level: this.compressionLevel });
     this.membersCut++;
+    const compressed = gzipAsync(raw, { level: this.compressionLevel });
+    compressed.catch(() => undefined);
     const previous = this.inFlight;
-    // At most two members in flight: one compressing while the one before is written.
+    // Members compress on the thread pool while the caller goes on; they are written in order.
     this.inFlight = (async () => {
       const bytes = new Uint8Array(await compressed);
       await previous;
@@ -95,8 +99,10 @@ export class ResourceArchiveWriter {
       this.offset += bytes.length;
       await this.sink(bytes);
     })();
-    // Awaited by the next cut or by finish; this keeps an abandoned writer from an unhandled rejection.
+    // Awaited by a later cut or by finish; this keeps an abandoned writer from an unhandled rejection.
     this.inFlight.catch(() => undefined);
-    await previous;
+    this.pendingCuts.push(this.inFlight);
+    // Bounded: at most a few members in flight, so memory stays small when the sink is slow.
+    if (this.pendingCuts.length > MAX_MEMBERS_IN_FLIGHT) await this.pendingCuts.shift();
   }
 }

@@ -5,6 +5,23 @@ const BLOCK = 512;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// Fields every header shares: mode 0644, uid 0, gid 0; and from the checksum on, the checksum
+// placeholder (spaces), the type byte (set per entry), no link name, and the ustar magic.
+const HEADER_MODE_OWNER = (() => {
+  const bytes = new Uint8Array(24);
+  writeOctal(bytes, 0, 8, 0o644);
+  writeOctal(bytes, 8, 8, 0);
+  writeOctal(bytes, 16, 8, 0);
+  return bytes;
+})();
+const HEADER_TEMPLATE_TAIL = (() => {
+  const bytes = new Uint8Array(265 - 148);
+  bytes.fill(0x20, 0, 8);
+  writeString(bytes, 257 - 148, 6, "ustar");
+  writeString(bytes, 263 - 148, 2, "00");
+  return bytes;
+})();
+
 /** One file of a tar archive. */
 export interface TarEntry {
   path: string;
@@ -13,7 +30,12 @@ export interface TarEntry {
 
 /** Serialises files into tar blocks; feed the chunks it returns to a compressor or a store. */
 export class TarWriter {
-  constructor(private readonly mtimeInSeconds = Math.floor(Date.now() / 1000)) {}
+  private readonly mtimeField: Uint8Array;
+
+  constructor(mtimeInSeconds = Math.floor(Date.now() / 1000)) {
+    this.mtimeField = new Uint8Array(12);
+    writeOctal(this.mtimeField, 0, 12, mtimeInSeconds);
+  }
 
   /** The blocks of one regular file: header(s), content, padding. */
   entry(path: string, data: Uint8Array): Uint8Array[] {
@@ -37,18 +59,14 @@ export class TarWriter {
   private header(fields: { name: string; prefix?: string; size: number; type: string }): Uint8Array {
     const block = new Uint8Array(BLOCK);
     writeString(block, 0, 100, fields.name);
-    writeOctal(block, 100, 8, 0o644);
-    writeOctal(block, 108, 8, 0);
-    writeOctal(block, 116, 8, 0);
+    block.set(HEADER_MODE_OWNER, 100);
     writeOctal(block, 124, 12, fields.size);
-    writeOctal(block, 136, 12, this.mtimeInSeconds);
-    block.fill(0x20, 148, 156); // the checksum is computed with its own field as spaces
-    writeString(block, 156, 1, fields.type);
-    writeString(block, 257, 6, "ustar");
-    writeString(block, 263, 2, "00");
+    block.set(this.mtimeField, 136);
+    block.set(HEADER_TEMPLATE_TAIL, 148);
+    block[156] = fields.type.charCodeAt(0);
     writeString(block, 345, 155, fields.prefix ?? "");
     let sum = 0;
-    for (const byte of block) sum += byte;
+    for (let i = 0; i < BLOCK; i++) sum += block[i]!;
     writeOctal(block, 148, 7, sum);
     block[155] = 0x20;
     return block;
@@ -101,7 +119,7 @@ export async function* readTar(chunks: AsyncIterable<Uint8Array>): AsyncIterable
 }
 
 function splitUstarPath(path: string): { prefix: string; name: string } | undefined {
-  const bytes = encoder.encode(path).length;
+  const bytes = Buffer.byteLength(path, "utf8");
   if (bytes <= 100) return { prefix: "", name: path };
   if (bytes > 256 || bytes !== path.length) return undefined;
   for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1)) {
@@ -142,8 +160,11 @@ function verifyChecksum(header: Uint8Array): void {
   if (sum !== stored) throw new KBackupError("Integrity", "A tar header's checksum does not match: the archive is corrupt.");
 }
 
+// Padding is only ever read (copied into a member), so one block of zeros serves every entry.
+const ZEROS = new Uint8Array(BLOCK);
+
 function padding(size: number): Uint8Array {
-  return new Uint8Array((BLOCK - (size % BLOCK)) % BLOCK);
+  return ZEROS.subarray(0, (BLOCK - (size % BLOCK)) % BLOCK);
 }
 
 function truncateUtf8(text: string, bytes: number): string {
@@ -153,7 +174,15 @@ function truncateUtf8(text: string, bytes: number): string {
 }
 
 function writeString(block: Uint8Array, offset: number, length: number, value: string): void {
-  block.set(encoder.encode(value).subarray(0, length), offset);
+  // Header fields are mostly ASCII: copy those directly, encode only what is not.
+  let ascii = true;
+  for (let i = 0; i < value.length && ascii; i++) ascii = value.charCodeAt(i) < 0x80;
+  if (!ascii) {
+    block.set(encoder.encode(value).subarray(0, length), offset);
+    return;
+  }
+  const end = Math.min(length, value.length);
+  for (let i = 0; i < end; i++) block[offset + i] = value.charCodeAt(i);
 }
 
 function writeOctal(block: Uint8Array, offset: number, length: number, value: number): void {

@@ -111,7 +111,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
           throwIfAborted(abortSignal);
           const name = object.metadata.name ?? "";
           if (!selection.selectsObject(resource, object) && !required.has(name)) continue;
-          const bytes = new TextEncoder().encode(JSON.stringify(object));
+          const bytes = Buffer.from(JSON.stringify(object), "utf8");
           const path = archivePath(groupResource, resource.namespaced ? object.metadata.namespace : undefined, name);
           await archive.add(groupResource, path, bytes);
           items.push({
