@@ -26,3 +26,4 @@ export * from "./restore/restore-order.js";
 export * from "./jobs/job.js";
 export * from "./vault/backup-vault.js";
 export * from "./vault/backup-instance.js";
+export * from "./repository/index.js";

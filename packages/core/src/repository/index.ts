@@ -1,0 +1,11 @@
+export * from "./chunker.js";
+export * from "./key-provider.js";
+export * from "./passphrase-key-provider.js";
+export * from "./repository-content.js";
+export * from "./repository-config.js";
+export * from "./repository.js";
+export * from "./snapshot-writer.js";
+export type { ReadContentOptions, VolumeSink } from "./content-reader.js";
+export type { VerifyLevel, VerifyOptions, VerifyProblem, VerifyReport } from "./verify.js";
+export type { GarbageCollectionOptions, GarbageCollectionReport } from "./garbage-collection.js";
+export type { ByteSpan } from "./volume-plan.js";
