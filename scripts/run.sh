@@ -36,4 +36,4 @@ if [ -f pnpm-lock.yaml ]; then
 else
   pnpm install --reporter=silent
 fi
-exec pnpm run --silent "$@"
+exec pnpm run "$@"
