@@ -38,7 +38,7 @@ describe("parseBackupDatasourceParameters: defaults", () => {
   });
 
   it("accepts Azure's backup instance parameters as they are", () => {
-    const file = new URL("../../../../../shared/azure-shapes/backup-instance-aks.json", import.meta.url);
+    const file = new URL("./fixtures/backup-instance-aks.json", import.meta.url);
     const instance = JSON.parse(readFileSync(file, "utf8")) as {
       properties: { policyInfo: { policyParameters: { backupDatasourceParametersList: unknown[] } } };
     };
