@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
+const bin = (name) => join(root, "node_modules", ".bin", name);
 let passed = 0;
 let failed = 0;
 
@@ -22,11 +23,11 @@ function check(title, command, args) {
   }
 }
 
-check("type check of tests and benchmarks", "npx", ["tsc", "-p", "tsconfig.test.json"]);
+check("type check of tests and benchmarks", bin("tsc"), ["-p", "tsconfig.test.json"]);
 
 mkdirSync(join(root, ".test-results"), { recursive: true });
 const report = join(root, ".test-results", "vitest.json");
-run("vitest", "npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`]);
+run("vitest", bin("vitest"), ["run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`]);
 try {
   const results = JSON.parse(readFileSync(report, "utf8"));
   passed += results.numPassedTests;
@@ -39,8 +40,8 @@ try {
 
 for (const dir of readdirSync(join(root, "packages"))) {
   const cwd = join(root, "packages", dir);
-  check(`publint ${dir}`, "npx", ["publint", "--strict", cwd]);
-  check(`are-the-types-wrong ${dir}`, "npx", ["attw", "--pack", cwd, "--profile", "esm-only", "--quiet"]);
+  check(`publint ${dir}`, bin("publint"), ["--strict", cwd]);
+  check(`are-the-types-wrong ${dir}`, bin("attw"), ["--pack", cwd, "--profile", "esm-only", "--quiet"]);
 }
 
 console.log(`\nkbackup: ${passed} passed, ${failed} failed`);
