@@ -1,3 +1,4 @@
+export * from "./apiserver/index.js";
 export * from "./azure/index.js";
 export * from "./conformance/index.js";
 export * from "./faults/index.js";
