@@ -1,1 +1,3 @@
 export {};
+export * from "./cluster-client.js";
+export * from "./snapshot-provider.js";
