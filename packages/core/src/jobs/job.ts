@@ -48,6 +48,10 @@ export interface JobExtendedInfo {
   hookResults?: unknown[];
   /** Counts of what the job did. */
   counts?: Record<string, number>;
+  /** For a scheduled backup: the scheduled times since the previous one that got no backup (at most 100 listed). */
+  missedScheduledTimes?: string[];
+  /** How many scheduled times since the previous scheduled backup got no backup. */
+  missedScheduledCount?: number;
 }
 
 /** `hh:mm:ss.fff` from milliseconds. */

@@ -1,26 +1,35 @@
-import { runBackup, type BackupProgress } from "../backup/backup-engine.js";
-import { isKBackupError } from "../errors.js";
+import type { BackupProgress } from "../backup/backup-engine.js";
+import { KBackupError } from "../errors.js";
 import { resolveHookReferences, runRestoreHooks } from "../hooks/index.js";
 import { finishJob, type BackupJob, type JobDetail } from "../jobs/job.js";
-import type { ClusterClient } from "../ports/cluster-client.js";
-import type { Clock } from "../ports/clock.js";
-import type { Logger } from "../ports/logger.js";
+import type { ClusterClient, ClusterIdentity } from "../ports/cluster-client.js";
 import type { ObjectStore } from "../ports/object-store.js";
 import type { OperationOptions } from "../ports/options.js";
 import type { SnapshotProvider } from "../ports/snapshot-provider.js";
-import { newRecoveryPointId, recoveryPointKeys } from "../recovery-point/layout.js";
-import type { RecoveryPointManifest, RecoveryPointSummary } from "../recovery-point/manifest.js";
-import { collectAbandonedRecoveryPoints, listRecoveryPointSummaries, readManifest } from "../recovery-point/recovery-point-store.js";
+import { recoveryPointKeys } from "../recovery-point/layout.js";
+import type { RecoveryPointManifest } from "../recovery-point/manifest.js";
+import { readManifest } from "../recovery-point/recovery-point-store.js";
 import { runRestore, type RestoreProgress } from "../restore/restore-engine.js";
 import { loadRestoreModifier } from "../restore/resource-modifier-reference.js";
 import { countOutcomes, type RestoreCounts, type RestoreItemResult } from "../restore/restore-result.js";
 import { parseRestoreCriteria, type KubernetesClusterBackupDatasourceParameters, type RestoreCriteria } from "../selection/index.js";
-import type { PagedAsyncIterableIterator } from "../util/paged.js";
-import type { JobRecorder } from "./job-recorder.js";
+import { pagedIterator, type PagedAsyncIterableIterator } from "../util/paged.js";
+import type { VaultDataStore } from "./catalogue-records.js";
+import type { InstanceHandle } from "./instance-handle.js";
+import { protectionStatusOf, type CurrentProtectionState, type ProtectionStatusDetails } from "./protection-state.js";
+import { resumeProtection, stopProtection, suspendBackups, undeleteInstance } from "./protection-lifecycle.js";
+import { deleteRecoveryPoint, undeleteRecoveryPoint, updateRecoveryPointExpiry } from "./recovery-point-deletion.js";
+import { toRecoveryPointInfo, type RecoveryPointInfo } from "./retention-points.js";
+import { checkRetentionTagOverride, takeBackup } from "./take-backup.js";
 
 export interface BackupNowOptions extends OperationOptions {
   /** Tags kept with the recovery point. */
   tags?: Record<string, string>;
+  /**
+   * The retention rule of the instance's policy this on-demand recovery point follows; by default the
+   * policy's default rule. InvalidArgument when the policy has no such rule or the instance no policy.
+   */
+  retentionTagOverride?: string;
   onProgress?: (progress: BackupProgress) => void;
 }
 
@@ -31,6 +40,8 @@ export interface RestoreOptions extends OperationOptions {
   targetSnapshotProvider?: SnapshotProvider;
   /** Items created at once within a priority group; 16 by default. */
   concurrency?: number;
+  /** Which copy to restore from; by default the operational one while it exists, else the vault store's. */
+  dataStore?: VaultDataStore;
   onProgress?: (progress: RestoreProgress) => void;
 }
 
@@ -42,106 +53,181 @@ export interface RestorePlan {
   warnings: string[];
 }
 
-/** Everything a backup instance is made of; `BackupVault.protect` builds it. */
-export interface BackupInstanceSettings {
-  name: string;
-  vaultName: string;
-  cluster: ClusterClient;
-  snapshotProvider?: SnapshotProvider;
-  operationalStore: ObjectStore;
-  storePrefix: string;
-  datasourceParameters: KubernetesClusterBackupDatasourceParameters;
-  clock: Clock;
-  logger: Logger;
-  jobs: JobRecorder;
-  /** Abandoned, uncommitted backups older than this are collected before each backup. */
-  abandonAfterInMs: number;
+export interface StopProtectionOptions extends OperationOptions {
+  /**
+   * Delete the instance and its recovery points too (soft-deleted when the vault's soft delete is
+   * on). Without it, backups and retention stop and the recovery points are kept until deleted.
+   */
+  deleteData?: boolean;
 }
 
-/** One protected cluster (or part of one) in a vault: its backups, recovery points and restores. */
+export interface UpdateRecoveryPointExpiryOptions extends OperationOptions {
+  dataStore: VaultDataStore;
+  /** The new expiry; `undefined` keeps the copy until it is deleted. */
+  expiryTime: Date | undefined;
+}
+
+/** A backup instance in Azure's shape (the `properties` of a `BackupInstanceResource`). */
+export interface BackupInstanceProperties {
+  objectType: "BackupInstance";
+  friendlyName: string;
+  dataSourceInfo: {
+    objectType: "Datasource";
+    datasourceType: "Microsoft.ContainerService/managedClusters";
+    resourceName: string;
+    resourceID?: string;
+    resourceLocation?: string;
+  };
+  policyInfo?: { policyId: string; policyParameters: { backupDatasourceParametersList: KubernetesClusterBackupDatasourceParameters[] } };
+  protectionStatus: ProtectionStatusDetails;
+  currentProtectionState: CurrentProtectionState;
+}
+
+/** One protected cluster (or part of one) in a vault: its backups, recovery points, restores and protection state. */
 export class BackupInstance {
-  constructor(private readonly settings: BackupInstanceSettings) {}
+  /** Made by `BackupVault`; not for direct use. */
+  constructor(private readonly handle: InstanceHandle) {}
 
   get name(): string {
-    return this.settings.name;
+    return this.handle.name;
   }
 
   get datasourceParameters(): KubernetesClusterBackupDatasourceParameters {
-    return this.settings.datasourceParameters;
+    return structuredClone(this.handle.record.datasourceParameters);
+  }
+
+  /** The policy that schedules and retains its backups; undefined for an instance backed up on demand only. */
+  get policyName(): string | undefined {
+    return this.handle.record.policyName;
+  }
+
+  /** The identity of the protected cluster, as recorded when it was protected. */
+  get cluster(): ClusterIdentity {
+    return { ...this.handle.record.cluster };
+  }
+
+  /** Azure's `currentProtectionState`, as last read by this process (see `refresh`). */
+  get currentProtectionState(): CurrentProtectionState {
+    return this.handle.record.currentProtectionState;
+  }
+
+  /** Azure's `protectionStatus`, as last read by this process (see `refresh`). */
+  get protectionStatus(): ProtectionStatusDetails {
+    const record = this.handle.record;
+    return protectionStatusOf(record.currentProtectionState, record.protectionErrorDetails);
+  }
+
+  /** When a soft-deleted instance was deleted and will be purged; undefined when it is not soft-deleted. */
+  get softDeleted(): { deletionTime: string; purgeTime: string } | undefined {
+    const deletion = this.handle.record.softDeleted;
+    return deletion && { deletionTime: deletion.deletedAt, purgeTime: deletion.purgeAt };
+  }
+
+  /** How many scheduled times passed without a backup since protection was configured. */
+  get missedScheduledCount(): number {
+    return this.handle.record.schedule.missedSlotCount;
+  }
+
+  /** The scheduled times the last scheduled backup stood in for (at most 100). */
+  get lastMissedScheduledTimes(): string[] {
+    return [...this.handle.record.schedule.lastMissedSlots];
+  }
+
+  /** The instance in Azure's shape. */
+  get properties(): BackupInstanceProperties {
+    const record = this.handle.record;
+    return {
+      objectType: "BackupInstance",
+      friendlyName: record.name,
+      dataSourceInfo: {
+        objectType: "Datasource",
+        datasourceType: "Microsoft.ContainerService/managedClusters",
+        resourceName: record.cluster.name,
+        ...(record.cluster.id ? { resourceID: record.cluster.id } : {}),
+        ...(record.cluster.region ? { resourceLocation: record.cluster.region } : {}),
+      },
+      ...(record.policyName
+        ? { policyInfo: { policyId: `${this.handle.vault.name}/backupPolicies/${record.policyName}`, policyParameters: { backupDatasourceParametersList: [structuredClone(record.datasourceParameters)] } } }
+        : {}),
+      protectionStatus: this.protectionStatus,
+      currentProtectionState: record.currentProtectionState,
+    };
+  }
+
+  /** Reads the instance's state afresh (another process may have changed it). NotFound once it is purged. */
+  async refresh(options: OperationOptions = {}): Promise<void> {
+    await this.handle.read(options.abortSignal);
   }
 
   /**
-   * Takes a backup now. Resolves with the job, Completed, CompletedWithWarnings or Failed (its
-   * `errorDetails` say why; no recovery point then exists). An abort cancels the backup, removes
+   * Takes a backup now, on demand. Resolves with the job, Completed, CompletedWithWarnings or Failed
+   * (its `errorDetails` say why; no recovery point then exists). An abort cancels the backup, removes
    * what it wrote, records the job as Cancelled and rejects with code Aborted.
+   * @throws InvalidArgument for an unknown `retentionTagOverride`; Conflict when protection is stopped
+   *   or the instance soft-deleted.
    */
   async backupNow(options: BackupNowOptions = {}): Promise<BackupJob> {
-    const { clock, cluster, operationalStore: store, storePrefix } = this.settings;
-    const job = this.settings.jobs.start("Backup", this.settings.name, cluster);
-    const recoveryPointId = newRecoveryPointId(clock.now());
-    try {
-      await collectAbandonedRecoveryPoints(store, storePrefix, {
-        now: clock.now(),
-        olderThanInMs: this.settings.abandonAfterInMs,
-        ...(this.settings.snapshotProvider ? { snapshotProvider: this.settings.snapshotProvider } : {}),
-        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-      });
-      const { manifest } = await runBackup({
-        backupInstanceName: this.settings.name,
-        recoveryPointId,
-        cluster,
-        ...(this.settings.snapshotProvider ? { snapshotProvider: this.settings.snapshotProvider } : {}),
-        store,
-        instancePrefix: storePrefix,
-        parameters: this.settings.datasourceParameters,
-        tags: options.tags ?? {},
-        clock,
-        logger: this.settings.logger,
-        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      job.extendedInfo.recoveryPointId = manifest.recoveryPointId;
-      job.extendedInfo.recoveryPointTime = manifest.startTime;
-      job.extendedInfo.hookResults = manifest.hookResults;
-      job.extendedInfo.counts = { items: manifest.items.length, volumeSnapshots: manifest.volumeSnapshots.length, skippedVolumes: manifest.skippedVolumes.length };
-      job.dataTransferredInBytes = manifest.archive.sizeInBytes;
-      job.warningDetails = manifest.warnings.map((message) => ({ code: "BackupWarning", message }));
-      finishJob(job, manifest.warnings.length > 0 ? "CompletedWithWarnings" : "Completed", clock.now());
-      return this.settings.jobs.save(job);
-    } catch (error) {
-      const hookResults = isKBackupError(error) ? error.details?.hookResults : undefined;
-      if (Array.isArray(hookResults)) job.extendedInfo.hookResults = hookResults;
-      return this.settings.jobs.fail(job, error, clock.now());
+    const record = await this.handle.read(options.abortSignal);
+    const policy = record.policyName === undefined ? undefined : await this.handle.vault.policy(record.policyName, options.abortSignal);
+    checkRetentionTagOverride(policy, options.retentionTagOverride);
+    if (record.softDeleted || record.currentProtectionState === "ProtectionStopped") {
+      throw new KBackupError("Conflict", `Backup instance ${this.name} takes no backups in state ${record.currentProtectionState}.`, { details: { currentProtectionState: record.currentProtectionState } });
     }
+    return takeBackup(this.handle, {
+      ...(options.tags ? { tags: options.tags } : {}),
+      ...(options.retentionTagOverride ? { retentionTagOverride: options.retentionTagOverride } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+    });
   }
 
-  /** The committed recovery points, oldest first. */
-  listRecoveryPoints(options: OperationOptions = {}): PagedAsyncIterableIterator<RecoveryPointSummary> {
-    return listRecoveryPointSummaries(this.settings.operationalStore, this.settings.storePrefix, options.abortSignal);
+  /** The recovery points, oldest first, with their copies, expiries and state (soft-deleted ones too), read afresh. */
+  listRecoveryPoints(options: OperationOptions = {}): PagedAsyncIterableIterator<RecoveryPointInfo> {
+    return pagedIterator(async (token, maxPageSize) => {
+      const record = await this.handle.read(options.abortSignal);
+      const rest = record.recoveryPoints.filter((point) => token === undefined || point.recoveryPointId > token);
+      const page = rest.slice(0, maxPageSize ?? 1000);
+      const last = page[page.length - 1];
+      return { items: page.map((point) => toRecoveryPointInfo(point, record)), ...(page.length < rest.length && last ? { continuationToken: last.recoveryPointId } : {}) };
+    });
   }
 
-  /** A recovery point's manifest; NotFound if there is no committed recovery point of that id. */
-  getRecoveryPoint(recoveryPointId: string, options: OperationOptions = {}): Promise<RecoveryPointManifest> {
-    return readManifest(this.settings.operationalStore, this.settings.storePrefix, recoveryPointId, options.abortSignal);
+  /** One recovery point as listed, read afresh; undefined when the instance has no such point. */
+  async getRecoveryPointInfo(recoveryPointId: string, options: OperationOptions = {}): Promise<RecoveryPointInfo | undefined> {
+    const record = await this.handle.read(options.abortSignal);
+    const point = record.recoveryPoints.find((candidate) => candidate.recoveryPointId === recoveryPointId);
+    return point && toRecoveryPointInfo(point, record);
+  }
+
+  /**
+   * A recovery point's manifest, from its operational copy, else its vault-store copy. NotFound if
+   * there is no committed recovery point of that id.
+   */
+  async getRecoveryPoint(recoveryPointId: string, options: OperationOptions = {}): Promise<RecoveryPointManifest> {
+    return (await this.source(recoveryPointId, undefined, options)).manifest;
   }
 
   /**
    * Restores a recovery point by Azure's `KubernetesClusterRestoreCriteria`, to the protected
    * cluster or to `options.targetCluster`. Resolves with the job (per-item results in
    * `extendedInfo.itemResults`); bad criteria reject with InvalidArgument before anything is read.
+   * @throws Conflict for a soft-deleted point; PermissionDenied for a target in another subscription
+   *   or region when the vault's cross-subscription or cross-region restore is not enabled.
    */
   async restore(recoveryPointId: string, criteria: unknown, options: RestoreOptions = {}): Promise<BackupJob> {
     const parsed = parseRestoreCriteria(criteria);
-    const target = options.targetCluster ?? this.settings.cluster;
-    const job = this.settings.jobs.start("Restore", this.settings.name, target);
+    const target = options.targetCluster ?? this.handle.requireCluster();
+    await this.checkRestore(recoveryPointId, target, options);
+    const { vault } = this.handle;
+    const job = await vault.jobs.start("Restore", this.name, target.identity, options.abortSignal ? { abortSignal: options.abortSignal } : {});
     job.extendedInfo.recoveryPointId = recoveryPointId;
     job.extendedInfo.recoveryDestination = target.identity.name;
-    const { clock } = this.settings;
+    const { clock } = vault;
     try {
       // Hook references are read from the target first: a missing one fails the job before any write.
       const hooks = await resolveHookReferences(target, parsed.restoreHookReferences ?? [], "RestoreHook", options);
       const outcome = await this.execute(recoveryPointId, parsed, target, options, "restore");
-      const hookOutcome = await runRestoreHooks(target, hooks, outcome.createdPods, { ...options, logger: this.settings.logger });
+      const hookOutcome = await runRestoreHooks(target, hooks, outcome.createdPods, { ...options, logger: vault.logger });
       job.extendedInfo.hookResults = hookOutcome.hookResults;
       job.extendedInfo.itemResults = outcome.items;
       const counts = countOutcomes(outcome.items);
@@ -157,38 +243,123 @@ export class BackupInstance {
       }
       if (errors.length > 0) job.errorDetails = errors;
       finishJob(job, errors.length > 0 ? "Failed" : warnings.length > 0 ? "CompletedWithWarnings" : "Completed", clock.now());
-      return this.settings.jobs.save(job);
+      return await vault.jobs.save(job);
     } catch (error) {
-      return this.settings.jobs.fail(job, error, clock.now());
+      return vault.jobs.fail(job, error, clock.now());
     }
   }
 
-  /** What `restore` would do with each item, writing nothing to the target. */
+  /** What `restore` would do with each item, writing nothing to the target. Throws as `restore` does. */
   async planRestore(recoveryPointId: string, criteria: unknown, options: RestoreOptions = {}): Promise<RestorePlan> {
     const parsed = parseRestoreCriteria(criteria);
-    const target = options.targetCluster ?? this.settings.cluster;
+    const target = options.targetCluster ?? this.handle.requireCluster();
+    await this.checkRestore(recoveryPointId, target, options);
     const outcome = await this.execute(recoveryPointId, parsed, target, options, "plan");
     return { recoveryPointId, items: outcome.items, counts: countOutcomes(outcome.items), warnings: outcome.warnings };
   }
 
+  /**
+   * Deletes a recovery point, every copy of it: soft-deleted when the vault's soft delete is on, for
+   * good otherwise. Resolves true when it was deleted for good.
+   * @throws NotFound for an unknown point; PermissionDenied when the vault is immutable and the point's
+   *   vault-store copy has not expired.
+   */
+  deleteRecoveryPoint(recoveryPointId: string, options: OperationOptions = {}): Promise<boolean> {
+    return deleteRecoveryPoint(this.handle, recoveryPointId, options.abortSignal);
+  }
+
+  /** Brings back a soft-deleted recovery point. NotFound once purged; Conflict when not soft-deleted or past its purge time. */
+  undeleteRecoveryPoint(recoveryPointId: string, options: OperationOptions = {}): Promise<void> {
+    return undeleteRecoveryPoint(this.handle, recoveryPointId, options.abortSignal);
+  }
+
+  /**
+   * Sets when one copy of a recovery point expires.
+   * @throws NotFound for an unknown point or copy; PermissionDenied when the vault is immutable and the
+   *   change shortens an unexpired vault-store copy's retention.
+   */
+  updateRecoveryPointExpiry(recoveryPointId: string, options: UpdateRecoveryPointExpiryOptions): Promise<void> {
+    return updateRecoveryPointExpiry(this.handle, recoveryPointId, options.dataStore, options.expiryTime, options.abortSignal);
+  }
+
+  /** Suspends scheduled backups, retention going on (`BackupSchedulesSuspended`). Conflict when stopped or soft-deleted. */
+  suspendBackups(options: OperationOptions = {}): Promise<void> {
+    return suspendBackups(this.handle, options.abortSignal);
+  }
+
+  /** Resumes scheduled backups and retention (`ProtectionConfigured`) from the next scheduled time. Conflict when soft-deleted. */
+  resumeProtection(options: OperationOptions = {}): Promise<void> {
+    return resumeProtection(this.handle, options.abortSignal);
+  }
+
+  /**
+   * Stops protection: see {@link StopProtectionOptions.deleteData}. Resolves true when the instance was
+   * deleted for good (soft delete off), after which the vault no longer lists it.
+   * @throws PermissionDenied, with `deleteData`, when the vault is immutable and a recovery point's
+   *   vault-store copy has not expired; Conflict, without it, when the instance is soft-deleted.
+   */
+  stopProtection(options: StopProtectionOptions = {}): Promise<boolean> {
+    return stopProtection(this.handle, options.deleteData === true, options.abortSignal);
+  }
+
+  /** Brings back a soft-deleted instance, protection stopped. Conflict when not soft-deleted or past its purge time. */
+  undelete(options: OperationOptions = {}): Promise<void> {
+    return undeleteInstance(this.handle, options.abortSignal);
+  }
+
+  private async checkRestore(recoveryPointId: string, target: ClusterClient, options: RestoreOptions): Promise<void> {
+    const record = await this.handle.read(options.abortSignal);
+    const point = record.recoveryPoints.find((candidate) => candidate.recoveryPointId === recoveryPointId);
+    if (point && (point.softDeleted || record.softDeleted)) {
+      throw new KBackupError("Conflict", `Recovery point ${recoveryPointId} is soft-deleted; undelete it to restore it.`, { field: "recoveryPointId" });
+    }
+    const source = record.cluster;
+    const other = target.identity;
+    const features = (await this.handle.vault.settings(options.abortSignal)).featureSettings;
+    if (source.subscriptionId && other.subscriptionId && source.subscriptionId !== other.subscriptionId && features.crossSubscriptionRestoreSettings.state !== "Enabled") {
+      throw new KBackupError("PermissionDenied", `targetCluster: ${other.name} is in subscription ${other.subscriptionId}, and the vault's cross-subscription restore is ${features.crossSubscriptionRestoreSettings.state}.`, { field: "targetCluster" });
+    }
+    if (source.region && other.region && source.region !== other.region && features.crossRegionRestoreSettings.state !== "Enabled") {
+      throw new KBackupError("PermissionDenied", `targetCluster: ${other.name} is in region ${other.region}, and the vault's cross-region restore is ${features.crossRegionRestoreSettings.state}.`, { field: "targetCluster" });
+    }
+  }
+
+  /** Where a recovery point is read from: the chosen (or first available) copy's manifest, store and archive. */
+  private async source(recoveryPointId: string, dataStore: VaultDataStore | undefined, options: OperationOptions): Promise<{ manifest: RecoveryPointManifest; store: ObjectStore; archiveKey: string }> {
+    const record = await this.handle.read(options.abortSignal);
+    const point = record.recoveryPoints.find((candidate) => candidate.recoveryPointId === recoveryPointId);
+    const useVault = point !== undefined && (dataStore === "VaultStore" || (dataStore === undefined && !point.dataStores.OperationalStore && point.dataStores.VaultStore !== undefined));
+    if (useVault) {
+      const copy = await this.handle.vault.copier.read(this.name, recoveryPointId, options);
+      if (!copy) throw new KBackupError("NotFound", `Recovery point ${recoveryPointId} has no vault-store copy.`, { field: "recoveryPointId" });
+      return { manifest: copy.manifest, store: copy.store, archiveKey: copy.archiveKey };
+    }
+    if (point && dataStore === "OperationalStore" && !point.dataStores.OperationalStore) {
+      throw new KBackupError("NotFound", `Recovery point ${recoveryPointId} has no operational copy.`, { field: "recoveryPointId" });
+    }
+    const store = this.handle.requireOperationalStore();
+    const manifest = await readManifest(store, record.storePrefix, recoveryPointId, options.abortSignal);
+    return { manifest, store, archiveKey: recoveryPointKeys(record.storePrefix, recoveryPointId).archive };
+  }
+
   private async execute(recoveryPointId: string, criteria: RestoreCriteria, target: ClusterClient, options: RestoreOptions, mode: "restore" | "plan") {
-    const manifest = await this.getRecoveryPoint(recoveryPointId, options);
-    const sameCluster = target === this.settings.cluster;
-    const targetSnapshotProvider = options.targetSnapshotProvider ?? (sameCluster ? this.settings.snapshotProvider : undefined);
+    const { manifest, store, archiveKey } = await this.source(recoveryPointId, options.dataStore, options);
+    const sameCluster = target === this.handle.binding.cluster;
+    const targetSnapshotProvider = options.targetSnapshotProvider ?? (sameCluster ? this.handle.binding.snapshotProvider : undefined);
     const reference = criteria.resourceModifierReference;
     const modify = reference ? await loadRestoreModifier(target, reference, options.abortSignal) : undefined;
     return runRestore({
       manifest,
-      store: this.settings.operationalStore,
-      archiveKey: recoveryPointKeys(this.settings.storePrefix, recoveryPointId).archive,
+      store,
+      archiveKey,
       criteria,
       targetCluster: target,
       ...(targetSnapshotProvider ? { targetSnapshotProvider } : {}),
       mode,
       ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       ...(modify ? { modify } : {}),
-      clock: this.settings.clock,
-      logger: this.settings.logger,
+      clock: this.handle.vault.clock,
+      logger: this.handle.vault.logger,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
