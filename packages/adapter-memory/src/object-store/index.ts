@@ -1,1 +1,1 @@
-export {};
+export * from "./memory-object-store.js";
