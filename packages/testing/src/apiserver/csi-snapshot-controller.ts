@@ -180,7 +180,7 @@ export class CsiSnapshotController {
     }
     const handle = field(content, "spec", "source", "snapshotHandle") ?? field(content, "status", "snapshotHandle");
     const stored = typeof handle === "string" ? this.#storage.get(handle) : undefined;
-    if (stored === undefined) throw new SnapshotProblem(`the driver has no snapshot with handle ${String(handle)}`);
+    if (stored === undefined) throw new SnapshotProblem(`snapshot ${String(handle)} not found`);
     await this.#markContentReady(contentName, stored);
     return { contentName, stored };
   }
