@@ -3,6 +3,7 @@ import { forEachConcurrently } from "../util/concurrency.js";
 import { KBackupError } from "../errors.js";
 import { INDEX_FOLDER, indexIdOf, names } from "./repository-layout.js";
 import { decodeIndex, type PackDescription } from "./pack-format.js";
+import { KnownChunkFilter } from "./known-chunk-filter.js";
 import { openObject } from "./sealed-object.js";
 
 /** Where a chunk is stored. */
@@ -27,6 +28,8 @@ export interface IndexSource {
  * are gone (garbage collection consolidates and deletes them).
  */
 export class ChunkIndex {
+  /** Every id ever indexed or pending, for worker threads to skip stored chunks. */
+  readonly filter = new KnownChunkFilter();
   readonly #objects = new Map<string, PackDescription[]>();
   #chunks = new Map<string, ChunkLocation>();
   #packs = new Map<string, PackDescription>();
@@ -60,6 +63,7 @@ export class ChunkIndex {
     for (const pack of packs) {
       if (!this.#packs.has(pack.packId)) this.#packs.set(pack.packId, pack);
       for (const entry of pack.entries) {
+        this.filter.add(entry.id);
         if (!this.#chunks.has(entry.id)) this.#chunks.set(entry.id, { packId: pack.packId, offset: entry.offset, length: entry.length, rawLength: entry.rawLength });
       }
     }

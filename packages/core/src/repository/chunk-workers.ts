@@ -2,12 +2,16 @@ import * as crypto from "node:crypto";
 import * as zlib from "node:zlib";
 import { Worker } from "node:worker_threads";
 import { KBackupError } from "../errors.js";
-import { createChunkCodec, type ChunkCodec, type CodecSettings, type SealedChunk } from "./chunk-codec.js";
+import { createChunkCodec, type CodecSettings, type SealedChunk } from "./chunk-codec.js";
+import { filterMightContain, type KnownChunkFilter } from "./known-chunk-filter.js";
 
-/** A chunk whose id is known and whose bytes wait, where they were hashed, to be sealed or dropped. */
-export interface HashedChunk {
-  readonly id: Uint8Array;
-  readonly length: number;
+/** A chunk hashed, and sealed unless it seemed stored already. */
+export interface ProcessedChunk {
+  id: Uint8Array;
+  /** The sealed blob, when the chunk was not in the known-chunk filter. */
+  sealed?: SealedChunk;
+  /** The bytes handed back when sealing was skipped, for the rare filter false positive. */
+  bytes?: Uint8Array;
 }
 
 /**
@@ -16,41 +20,34 @@ export interface HashedChunk {
  * to turn into an `Integrity` error that names the pack and chunk.
  */
 export interface ChunkProcessor {
-  /** Hashes `bytes`; the processor may take ownership of (transfer) them. */
-  hash(bytes: Uint8Array): Promise<HashedChunk>;
-  seal(chunk: HashedChunk): Promise<SealedChunk>;
-  /** Forgets a hashed chunk that turned out to be stored already. */
-  drop(chunk: HashedChunk): void;
+  /** Hashes `bytes` and seals them unless the known-chunk filter has the id; may take ownership of (transfer) `bytes`. */
+  process(bytes: Uint8Array): Promise<ProcessedChunk>;
+  /** Seals bytes whose id is known. */
+  seal(bytes: Uint8Array, id: Uint8Array): Promise<SealedChunk>;
   open(blob: Uint8Array, id: Uint8Array, expectedLength: number): Promise<Uint8Array>;
   /** Stops the workers; pending calls fail with `Aborted`. */
   close(): Promise<void>;
 }
 
-/** Keys and settings every processor needs. */
-export interface ChunkProcessorKeys {
+/** Keys, settings and the shared filter every processor needs. */
+export interface ChunkProcessorSetup {
   encryptionKey: Uint8Array;
   idKey: Uint8Array;
   settings: CodecSettings;
+  filter: KnownChunkFilter;
 }
 
 /** Processes chunks on the calling thread. */
-export function inlineChunkProcessor(keys: ChunkProcessorKeys): ChunkProcessor {
-  const codec: ChunkCodec = createChunkCodec({ crypto, zlib }, keys.encryptionKey, keys.idKey, keys.settings);
-  const held = new WeakMap<HashedChunk, Uint8Array>();
+export function inlineChunkProcessor(setup: ChunkProcessorSetup): ChunkProcessor {
+  const codec = createChunkCodec({ crypto, zlib }, setup.encryptionKey, setup.idKey, setup.settings);
   return {
-    async hash(bytes) {
-      const chunk = { id: codec.id(bytes), length: bytes.length };
-      held.set(chunk, bytes);
-      return chunk;
+    async process(bytes) {
+      const id = codec.id(bytes);
+      if (setup.filter.mightContain(id)) return { id, bytes };
+      return { id, sealed: codec.seal(bytes, id) };
     },
-    async seal(chunk) {
-      const bytes = held.get(chunk);
-      if (bytes === undefined) throw new Error("The chunk was already sealed or dropped.");
-      held.delete(chunk);
-      return codec.seal(bytes, chunk.id);
-    },
-    drop(chunk) {
-      held.delete(chunk);
+    async seal(bytes, id) {
+      return codec.seal(bytes, id);
     },
     async open(blob, id, expectedLength) {
       return codec.open(blob, id, expectedLength);
@@ -59,27 +56,34 @@ export function inlineChunkProcessor(keys: ChunkProcessorKeys): ChunkProcessor {
   };
 }
 
-// The worker's whole program: it builds the same codec from the shipped source of createChunkCodec.
+// The worker's whole program: the same codec and filter check, from their source text.
 const workerSource = `
 const { parentPort, workerData } = require("node:worker_threads");
 const codec = (${createChunkCodec.toString()})({ crypto: require("node:crypto"), zlib: require("node:zlib") }, workerData.encryptionKey, workerData.idKey, workerData.settings);
-const held = new Map();
+const mightContain = ${filterMightContain.toString()};
+const filter = new Uint8Array(workerData.filter);
+const release = (b) => { if (!b.buffer.detached && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.byteLength > 0) b.buffer.transfer(0); };
 const own = (b) => (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength ? b : new Uint8Array(b));
 parentPort.on("message", (m) => {
   try {
-    if (m.op === "hash") {
-      held.set(m.task, m.bytes);
-      parentPort.postMessage({ task: m.task, id: codec.id(m.bytes) });
+    if (m.op === "process") {
+      const id = codec.id(m.bytes);
+      if (mightContain(filter, id)) {
+        parentPort.postMessage({ task: m.task, id, bytes: m.bytes }, [m.bytes.buffer]);
+      } else {
+        const sealed = codec.seal(m.bytes, id);
+        release(m.bytes);
+        const blob = own(sealed.blob);
+        parentPort.postMessage({ task: m.task, id, blob, compressed: sealed.compressed }, [blob.buffer]);
+      }
     } else if (m.op === "seal") {
-      const bytes = held.get(m.task);
-      held.delete(m.task);
-      const sealed = codec.seal(bytes, m.id);
+      const sealed = codec.seal(m.bytes, m.id);
+      release(m.bytes);
       const blob = own(sealed.blob);
       parentPort.postMessage({ task: m.task, blob, compressed: sealed.compressed }, [blob.buffer]);
-    } else if (m.op === "drop") {
-      held.delete(m.task);
     } else if (m.op === "open") {
       const bytes = own(codec.open(m.blob, m.id, m.length));
+      release(m.blob);
       parentPort.postMessage({ task: m.task, bytes }, [bytes.buffer]);
     }
   } catch (e) {
@@ -89,18 +93,13 @@ parentPort.on("message", (m) => {
 `;
 
 interface Pending {
-  resolve(value: unknown): void;
+  resolve(reply: WorkerReply): void;
   reject(error: unknown): void;
 }
 
 interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
-}
-
-interface WorkerChunk extends HashedChunk {
-  readonly worker: PoolWorker;
-  readonly task: number;
 }
 
 interface WorkerReply {
@@ -112,24 +111,25 @@ interface WorkerReply {
   bytes?: Uint8Array;
 }
 
-/** An array the caller may hand over to a worker: one that owns its whole buffer (never a pool slice). */
+/** An array that may be handed over to a worker: one that owns its whole buffer (never a pool slice). */
 function transferable(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer)
-    ? bytes
-    : new Uint8Array(bytes);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && !(bytes.buffer instanceof SharedArrayBuffer) ? bytes : new Uint8Array(bytes);
 }
 
 /**
- * Processes chunks on `size` worker threads, started on first use. Workers hold the event loop
- * only while they have work, and `close` terminates them.
+ * Processes chunks on `size` worker threads, started on first use. Each call goes to the least busy
+ * worker; workers hold the event loop only while they have work, and `close` terminates them.
  */
-export function workerChunkProcessor(keys: ChunkProcessorKeys, size: number): ChunkProcessor {
+export function workerChunkProcessor(setup: ChunkProcessorSetup, size: number): ChunkProcessor {
   const workers: PoolWorker[] = [];
   let nextTask = 1;
   let closed = false;
 
   const start = (): PoolWorker => {
-    const worker = new Worker(workerSource, { eval: true, workerData: { encryptionKey: keys.encryptionKey, idKey: keys.idKey, settings: keys.settings } });
+    const worker = new Worker(workerSource, {
+      eval: true,
+      workerData: { encryptionKey: setup.encryptionKey, idKey: setup.idKey, settings: setup.settings, filter: setup.filter.buffer },
+    });
     const entry: PoolWorker = { worker, pending: new Map() };
     worker.unref();
     worker.on("message", (reply: WorkerReply) => {
@@ -152,43 +152,33 @@ export function workerChunkProcessor(keys: ChunkProcessorKeys, size: number): Ch
     return entry;
   };
 
-  const pick = (): PoolWorker => {
-    if (closed) throw new KBackupError("Aborted", "The repository is closed.");
-    if (workers.length < size) return start();
-    let best = workers[0] as PoolWorker;
-    for (const entry of workers) if (entry.pending.size < best.pending.size) best = entry;
-    return best;
-  };
-
-  // Replies are matched by task number; a chunk keeps the number of its hash so `seal` finds its bytes.
-  const call = (entry: PoolWorker, task: number, message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<WorkerReply> =>
-    new Promise<WorkerReply>((resolve, reject) => {
+  const call = (message: Record<string, unknown>, transfer: ArrayBuffer[]): Promise<WorkerReply> => {
+    if (closed) return Promise.reject(new KBackupError("Aborted", "The repository is closed."));
+    let entry = workers.length < size ? start() : (workers[0] as PoolWorker);
+    for (const candidate of workers) if (candidate.pending.size < entry.pending.size) entry = candidate;
+    const task = nextTask++;
+    return new Promise<WorkerReply>((resolve, reject) => {
       if (entry.pending.size === 0) entry.worker.ref();
-      entry.pending.set(task, { resolve: resolve as (value: unknown) => void, reject });
+      entry.pending.set(task, { resolve, reject });
       entry.worker.postMessage({ ...message, task }, transfer);
     });
+  };
 
   return {
-    async hash(bytes) {
-      const entry = pick();
+    async process(bytes) {
       const owned = transferable(bytes);
-      const task = nextTask++;
-      const reply = await call(entry, task, { op: "hash", bytes: owned }, [owned.buffer as ArrayBuffer]);
-      const chunk: WorkerChunk = { id: reply.id as Uint8Array, length: owned.length, worker: entry, task };
-      return chunk;
+      const reply = await call({ op: "process", bytes: owned }, [owned.buffer as ArrayBuffer]);
+      const id = reply.id as Uint8Array;
+      return reply.blob ? { id, sealed: { blob: reply.blob, compressed: reply.compressed === true } } : { id, bytes: reply.bytes as Uint8Array };
     },
-    async seal(chunk) {
-      const { worker, task, id } = chunk as WorkerChunk;
-      const reply = await call(worker, task, { op: "seal", id });
+    async seal(bytes, id) {
+      const owned = transferable(bytes);
+      const reply = await call({ op: "seal", bytes: owned, id }, [owned.buffer as ArrayBuffer]);
       return { blob: reply.blob as Uint8Array, compressed: reply.compressed === true };
-    },
-    drop(chunk) {
-      const { worker, task } = chunk as WorkerChunk;
-      if (!closed) worker.worker.postMessage({ op: "drop", task });
     },
     async open(blob, id, expectedLength) {
       const owned = transferable(blob);
-      const reply = await call(pick(), nextTask++, { op: "open", blob: owned, id, length: expectedLength }, [owned.buffer as ArrayBuffer]);
+      const reply = await call({ op: "open", blob: owned, id, length: expectedLength }, [owned.buffer as ArrayBuffer]);
       return reply.bytes as Uint8Array;
     },
     async close() {

@@ -2,6 +2,7 @@ import type { ObjectStore } from "../ports/object-store.js";
 import { withRetry } from "../util/retry.js";
 import type { ChunkIndex } from "./chunk-index.js";
 import { encodeIndex, PACK_HEADER, packFooter, type PackDescription, type PackEntry } from "./pack-format.js";
+import { releaseBytes } from "./release-bytes.js";
 import { names, newObjectId } from "./repository-layout.js";
 import { sealObject } from "./sealed-object.js";
 
@@ -70,7 +71,9 @@ export class PackWriter {
     this.#buffer.set(blob, this.#used);
     this.#entries.push({ id, offset: this.#used, length: blob.length, rawLength });
     this.#used += blob.length;
+    releaseBytes(blob);
     this.#pending.add(id);
+    this.#context.index.filter.add(id);
     if (this.#used - PACK_HEADER.length >= this.#context.targetSizeInBytes) await this.#flush();
   }
 

@@ -150,10 +150,10 @@ export class Repository {
   }
 
   static async #assemble(store: ObjectStore, config: RepositoryConfig, keys: ReturnType<typeof deriveRepositoryKeys>, settings: Settings, abortSignal: AbortSignal | undefined): Promise<Repository> {
-    const codecKeys = { encryptionKey: keys.encryptionKey, idKey: keys.idKey, settings: { compressionLevel: settings.compressionLevel, rawRatio: RAW_RATIO } };
-    const inline = inlineChunkProcessor(codecKeys);
-    const processor: ChunkProcessor = settings.workers === 0 ? inline : workerChunkProcessor(codecKeys, settings.workers);
     const index = new ChunkIndex();
+    const setup = { encryptionKey: keys.encryptionKey, idKey: keys.idKey, settings: { compressionLevel: settings.compressionLevel, rawRatio: RAW_RATIO }, filter: index.filter };
+    const inline = inlineChunkProcessor(setup);
+    const processor: ChunkProcessor = settings.workers === 0 ? inline : workerChunkProcessor(setup, settings.workers);
     let repository: Repository | undefined;
     const context: RepositoryContext = {
       store,

@@ -4,12 +4,14 @@ import type { OperationOptions } from "../ports/options.js";
 import type { SnapshotReader } from "../ports/snapshot-provider.js";
 import { withRetry } from "../util/retry.js";
 import { type ChunkLocation } from "./chunk-index.js";
+import type { SealedChunk } from "./chunk-codec.js";
 import { cutContent, readerFill, streamFill, zeros, type ContentPiece } from "./content-cutter.js";
 import { decodeIndex, encodeIndex, PACK_FOOTER_SIZE, trailerLengthOf, type PackDescription } from "./pack-format.js";
 import type { ChunkRef, RepositoryContent, RepositorySnapshot } from "./repository-content.js";
 import { zeroChunkId, type RepositoryContext } from "./repository-context.js";
 import { assertNameId, names, newObjectId, newSnapshotId, packIdOf, PACKS_FOLDER } from "./repository-layout.js";
 import { PackWriter } from "./pack-writer.js";
+import { releaseBytes } from "./release-bytes.js";
 import { openObject, sealObject } from "./sealed-object.js";
 import { encodeSnapshot } from "./snapshot-manifest.js";
 import { assertContent, normalizeRanges, planVolume, type ByteSpan } from "./volume-plan.js";
@@ -113,7 +115,6 @@ export class SnapshotWriter {
       for (const segment of segments) {
         if ("reuse" in segment) {
           for (const chunk of segment.reuse) this.#noteReuse(chunk.id);
-          this.statistics.chunksReused += segment.reuse.length;
           refs.push(...segment.reuse.map((chunk) => ({ ...chunk })));
         } else if (segment.read.end > segment.read.start) {
           await this.#storePieces(cutContent(counted, this.#context.chunker, segment.read.start, segment.read.end, abortSignal), refs, abortSignal);
@@ -309,60 +310,67 @@ export class SnapshotWriter {
   }
 
   #noteReuse(id: string): void {
+    this.statistics.chunksReused++;
     const location = this.#context.index.get(id);
     if (location !== undefined) this.#reused.set(id, location);
   }
 
+  // Chunks are processed in parallel, a bounded number and size at once, and their refs kept in order.
   async #storePieces(pieces: AsyncIterable<ContentPiece>, refs: ChunkRef[], abortSignal: AbortSignal | undefined): Promise<void> {
-    const queue: Array<Promise<ChunkRef>> = [];
-    const limit = Math.max(2, this.#context.concurrency * 2);
+    const queue: Array<{ stored: Promise<ChunkRef>; length: number }> = [];
+    const maxChunks = Math.max(4, this.#context.concurrency * 4);
+    const maxBytes = 64 * 1024 * 1024;
+    let queuedBytes = 0;
+    const settleOne = async () => {
+      const head = queue.shift() as { stored: Promise<ChunkRef>; length: number };
+      queuedBytes -= head.length;
+      refs.push(await head.stored);
+    };
     try {
       for await (const piece of pieces) {
         throwIfAborted(abortSignal);
         const stored = this.#store(piece);
         stored.catch(() => undefined);
-        queue.push(stored);
-        while (queue.length > limit) refs.push(await (queue.shift() as Promise<ChunkRef>));
+        const length = piece.bytes === undefined ? 0 : piece.length;
+        queue.push({ stored, length });
+        queuedBytes += length;
+        while (queue.length > maxChunks || queuedBytes > maxBytes) await settleOne();
       }
-      for (const stored of queue.splice(0)) refs.push(await stored);
+      while (queue.length > 0) await settleOne();
     } catch (error) {
-      await Promise.allSettled(queue);
+      await Promise.allSettled(queue.map((entry) => entry.stored));
       throw error;
     }
   }
 
   async #store(piece: ContentPiece): Promise<ChunkRef> {
     const { offset, length } = piece;
-    const packs = this.#packs as PackWriter;
     if (piece.bytes === undefined) {
       const id = zeroChunkId(this.#context, length);
-      if (this.#isStored(id)) {
-        this.#noteReuse(id);
-        this.statistics.chunksReused++;
-      } else {
-        const { inline } = this.#context;
-        const hashed = await inline.hash(this.#zeroView(length));
-        const sealed = await inline.seal(hashed);
-        this.statistics.chunksStored++;
-        this.statistics.bytesStored += length;
-        await packs.add(id, sealed.blob, length);
-      }
+      if (this.#isStored(id)) this.#noteReuse(id);
+      else await this.#add(id, await this.#context.inline.seal(this.#zeroView(length), Buffer.from(id, "hex")), length);
       return { offset, length, id };
     }
-    const { processor } = this.#context;
-    const hashed = await processor.hash(piece.bytes);
-    const id = Buffer.from(hashed.id).toString("hex");
+    const processed = await this.#context.processor.process(piece.bytes);
+    const id = Buffer.from(processed.id).toString("hex");
     if (this.#isStored(id)) {
-      processor.drop(hashed);
       this.#noteReuse(id);
-      this.statistics.chunksReused++;
+      releaseBytes(piece.bytes);
+      releaseBytes(processed.bytes);
       return { offset, length, id };
     }
-    const sealed = await processor.seal(hashed);
+    // Sealing was skipped on a false positive of the filter: seal here, it is rare.
+    const sealed = processed.sealed ?? (await this.#context.inline.seal(processed.bytes as Uint8Array, processed.id));
+    releaseBytes(piece.bytes);
+    releaseBytes(processed.bytes);
+    await this.#add(id, sealed, length);
+    return { offset, length, id };
+  }
+
+  async #add(id: string, sealed: SealedChunk, length: number): Promise<void> {
     this.statistics.chunksStored++;
     this.statistics.bytesStored += length;
-    await packs.add(id, sealed.blob, length);
-    return { offset, length, id };
+    await (this.#packs as PackWriter).add(id, sealed.blob, length);
   }
 
   #zeroView(length: number): Uint8Array {
