@@ -7,6 +7,8 @@ import type { ArchiveMember } from "./archive-format.js";
 import { readTar, type TarEntry } from "./tar.js";
 
 const gunzipAsync = promisify(gunzip);
+// Members are about 1 MiB uncompressed: bigger output chunks mean fewer callbacks per member.
+const ZLIB_CHUNK_BYTES = 256 * 1024;
 
 /**
  * Reads the given members of an archive object by byte range, verifying each member's sha256,
@@ -29,7 +31,7 @@ export async function* readArchiveMembers(
       throw new KBackupError("Integrity", `The archive ${key} is corrupt: the member at byte ${member.offset} fails its checksum.`, { details: { key, offset: member.offset } });
     }
     try {
-      return new Uint8Array(await gunzipAsync(object.body));
+      return new Uint8Array(await gunzipAsync(object.body, { chunkSize: ZLIB_CHUNK_BYTES }));
     } catch (cause) {
       throw new KBackupError("Integrity", `The archive ${key} holds a member at byte ${member.offset} that does not decompress.`, { cause, details: { key } });
     }

@@ -81,7 +81,7 @@ export class ResourceArchiveWriter {
     this.pendingEntries = 0;
     this.pendingGroup = undefined;
     this.membersCut++;
-    const compressed = gzipAsync(raw, { level: this.compressionLevel });
+    const compressed = gzipAsync(raw, { level: this.compressionLevel, chunkSize: 256 * 1024 });
     compressed.catch(() => undefined);
     const previous = this.inFlight;
     // Members compress on the thread pool while the caller goes on; they are written in order.

@@ -114,7 +114,9 @@ class RestoreRun {
     const groups = new Map<string, ManifestItem[]>();
     for (const item of manifest.items) {
       const groupResource = groupResourceOf(item);
-      groups.set(groupResource, [...(groups.get(groupResource) ?? []), item]);
+      const group = groups.get(groupResource);
+      if (group) group.push(item);
+      else groups.set(groupResource, [item]);
     }
     const neededCrds = this.neededCustomResourceDefinitions(groups);
     for (const [groupResource, items] of groups) {
