@@ -43,7 +43,7 @@ import { compileFieldSelector } from "./field-selector.js";
 import { isPlainObject, jsonCopy, jsonEqual } from "./json-copy.js";
 import { ListCursors, type ListCursor } from "./list-cursors.js";
 import { MemoryDisks } from "./memory-disks.js";
-import { ObjectTable } from "./object-table.js";
+import { ObjectTable, tableKey } from "./object-table.js";
 import { containerMeets, podContainerNames, podStatus, type PodState } from "./pod-status.js";
 import { bytesToQuantity, quantityToBytes } from "./quantity.js";
 import { builtinServedResources, customServedResource, resourceKey, validateCustomResourceDefinition, type ServedResource } from "./served-resource.js";
@@ -357,17 +357,19 @@ export class MemoryCluster implements ClusterClient {
    */
   load(objects: readonly KubeObject[]): void {
     if (!Array.isArray(objects)) throw invalidArgument("objects", "must be an array of Kubernetes objects");
-    const isNamespace = (object: KubeObject) => isPlainObject(object) && object.apiVersion === "v1" && object.kind === "Namespace";
-    const isCrd = (object: KubeObject) => isPlainObject(object) && object.kind === "CustomResourceDefinition";
-    const order = [...objects.keys()].sort((a, b) => rank(objects[a] as KubeObject) - rank(objects[b] as KubeObject));
-    function rank(object: KubeObject): number {
-      return isNamespace(object) ? 0 : isCrd(object) ? 1 : 2;
-    }
+    // Namespaces first, then CRDs, so that the objects in them can be checked against them.
+    const order: number[][] = [[], [], []];
+    objects.forEach((object, index) => {
+      const kind = isPlainObject(object) ? object.kind : undefined;
+      (order[kind === "Namespace" && object.apiVersion === "v1" ? 0 : kind === "CustomResourceDefinition" ? 1 : 2] as number[]).push(index);
+    });
     const byKind = new Map(this.#byKind);
-    const prepared: Array<{ served: ServedResource; object: Stored }> = [];
+    const now = this.#timestamp();
+    const prepared: Array<{ served: ServedResource; object: Stored; key: string }> = [];
+    const batch = new Map<ServedResource, Set<string>>();
     const newNamespaces = new Set<string>();
-    const seen = new Set<string>();
-    for (const index of order) {
+    const knownNamespaces = new Set<string>();
+    for (const index of order.flat()) {
       const field = `objects[${index}]`;
       const input = objects[index] as KubeObject;
       if (!isPlainObject(input) || typeof input.apiVersion !== "string" || typeof input.kind !== "string") {
@@ -378,25 +380,34 @@ export class MemoryCluster implements ClusterClient {
       if (served === undefined || !served.versions.includes(version)) {
         throw new KBackupError("NotFound", `${field}: the cluster serves no kind ${input.kind} in ${input.apiVersion}.`, { field: `${field}.kind` });
       }
-      const object = this.#prepareNew(served, version, input, field, true);
+      const object = this.#prepareNew(served, version, input, field, true, now);
       const namespace = object.metadata.namespace;
-      if (namespace !== undefined && !newNamespaces.has(namespace)) this.#checkNamespace(served, object, field);
-      this.#checkNameFree(served, object, field);
-      const key = `${resourceKey(served.api.group, served.api.resource)}/${namespace ?? ""}/${object.metadata.name}`;
-      if (seen.has(key)) throw new KBackupError("AlreadyExists", `${field}: ${describe(served, namespace ?? "", object.metadata.name as string)} appears twice.`, { field });
-      seen.add(key);
-      if (served.api.kind === "Namespace" && served.api.group === "") newNamespaces.add(object.metadata.name as string);
-      if (served.api.kind === "CustomResourceDefinition") {
+      const name = object.metadata.name as string;
+      if (namespace !== undefined && !newNamespaces.has(namespace) && !knownNamespaces.has(namespace)) {
+        this.#checkNamespace(served, object, field);
+        knownNamespaces.add(namespace);
+      }
+      const key = tableKey(namespace ?? "", name);
+      let keys = batch.get(served);
+      if (keys === undefined) batch.set(served, (keys = new Set()));
+      if (keys.has(key) || this.#table(served).getByKey(key) !== undefined) {
+        throw new KBackupError("AlreadyExists", `${field}: ${describe(served, namespace ?? "", name)} ${keys.has(key) ? "appears twice" : "already exists"}.`, { field });
+      }
+      keys.add(key);
+      if (isNamespaceType(served)) newNamespaces.add(name);
+      if (served.key === CRDS) {
         const custom = customServedResource(object);
         if (custom !== undefined) byKind.set(`${custom.api.group}/${custom.api.kind}`, custom);
       }
-      prepared.push({ served, object });
+      prepared.push({ served, object, key });
     }
-    for (const { served, object } of prepared) {
-      this.#put(served, object);
-      if (served.api.kind === "CustomResourceDefinition") this.#refreshResources();
+    for (const { served, object, key } of prepared) {
+      this.#put(served, object, key);
+      if (served.key === CRDS) this.#refreshResources();
     }
-    for (const { served, object } of prepared) this.#afterLoad(served, object);
+    for (const { served, object, key } of prepared) {
+      if (served.key === CORE_PODS || served.key === CORE_PVS || served.key === CORE_PVCS) this.#afterLoad(served, this.#table(served).getByKey(key) ?? object);
+    }
   }
 
   /**
@@ -488,10 +499,9 @@ export class MemoryCluster implements ClusterClient {
   // ---------------------------------------------------------------- writing
 
   /** Checks a new object and fills in the server's fields; `keepServerFields` is for `load`. */
-  #prepareNew(served: ServedResource, version: string, input: KubeObject, field: string, keepServerFields: boolean): Stored {
+  #prepareNew(served: ServedResource, version: string, input: KubeObject, field: string, keepServerFields: boolean, now = this.#timestamp()): Stored {
     const object = this.#checkedCopy(served, version, input, field, true);
     const metadata = object.metadata;
-    const now = this.#timestamp();
     if (!keepServerFields || typeof metadata.uid !== "string" || metadata.uid === "") metadata.uid = randomUUID();
     if (!keepServerFields || typeof metadata.creationTimestamp !== "string") metadata.creationTimestamp = now;
     if (!keepServerFields || typeof metadata.generation !== "number") metadata.generation = 1;
@@ -596,7 +606,7 @@ export class MemoryCluster implements ClusterClient {
       else this.#remove(served, updated);
       return updated;
     }
-    if (resourceKey(served.api.group, served.api.resource) === CRDS) this.#refreshResources();
+    if (served.key === CRDS) this.#refreshResources();
     return updated;
   }
 
@@ -634,7 +644,7 @@ export class MemoryCluster implements ClusterClient {
   #deleteNamespaceContents(namespace: string): void {
     for (const served of [...this.#resources.values()]) {
       if (!served.api.namespaced) continue;
-      const table = this.#tables.get(resourceKey(served.api.group, served.api.resource));
+      const table = this.#tables.get(served.key);
       if (table === undefined || table.size === 0) continue;
       const items = table.sorted();
       const { start, end } = table.namespaceRange(namespace);
@@ -653,16 +663,20 @@ export class MemoryCluster implements ClusterClient {
     if (owner?.metadata.deletionTimestamp !== undefined && pendingFinalizers(owner.metadata.finalizers).length === 0) this.#remove(served, owner);
   }
 
-  /** Stores an object with a new resourceVersion. `object` must not be changed afterwards. */
-  #put(served: ServedResource, object: Stored): void {
+  /**
+   * Stores an object with a new resourceVersion. `object` and its metadata must be new (not shared
+   * with a stored object): the resourceVersion is set on them, and they must not change afterwards.
+   */
+  #put(served: ServedResource, object: Stored, key?: string): void {
     this.#resourceVersion++;
-    object.metadata = { ...object.metadata, resourceVersion: String(this.#resourceVersion) };
+    object.metadata.resourceVersion = String(this.#resourceVersion);
     const table = this.#table(served);
     const namespace = object.metadata.namespace;
-    if (namespace !== undefined && table.get(namespace, object.metadata.name as string) === undefined) {
+    const tableKeyOfObject = key ?? tableKey(namespace ?? "", object.metadata.name as string);
+    if (namespace !== undefined && table.getByKey(tableKeyOfObject) === undefined) {
       this.#namespaceCounts.set(namespace, (this.#namespaceCounts.get(namespace) ?? 0) + 1);
     }
-    table.set(object);
+    table.set(object, tableKeyOfObject);
     if (served.api.kind === "Pod" && served.api.group === "") this.#notifyPod(`${namespace}/${object.metadata.name}`);
   }
 
@@ -672,7 +686,7 @@ export class MemoryCluster implements ClusterClient {
     const namespace = object.metadata.namespace;
     if (!this.#table(served).delete(namespace ?? "", name)) return;
     this.#resourceVersion++;
-    const key = resourceKey(served.api.group, served.api.resource);
+    const key = served.key;
     if (namespace !== undefined) {
       this.#namespaceCounts.set(namespace, (this.#namespaceCounts.get(namespace) ?? 1) - 1);
       this.#removeNamespaceIfEmpty(namespace);
@@ -693,7 +707,7 @@ export class MemoryCluster implements ClusterClient {
   }
 
   #afterCreate(served: ServedResource, object: Stored): void {
-    const key = resourceKey(served.api.group, served.api.resource);
+    const key = served.key;
     if (key === CRDS) this.#refreshResources();
     else if (key === CORE_PODS) this.#schedulePodStart(served, object);
     else if (key === CORE_PVS) this.#afterVolumeStored(object);
@@ -703,11 +717,11 @@ export class MemoryCluster implements ClusterClient {
   /** The stored version of an object, or `undefined` when it is gone. */
   #current(object: Stored): Stored | undefined {
     const served = this.#byKind.get(`${parseApiVersion(object.apiVersion).group}/${object.kind}`);
-    return served === undefined ? undefined : this.#tables.get(resourceKey(served.api.group, served.api.resource))?.get(object.metadata.namespace ?? "", object.metadata.name as string);
+    return served === undefined ? undefined : this.#tables.get(served.key)?.get(object.metadata.namespace ?? "", object.metadata.name as string);
   }
 
   #afterLoad(served: ServedResource, object: Stored): void {
-    const key = resourceKey(served.api.group, served.api.resource);
+    const key = served.key;
     const stored = this.#table(served).get(object.metadata.namespace ?? "", object.metadata.name as string);
     if (stored === undefined) return;
     if (key === CORE_PODS) {
@@ -721,7 +735,7 @@ export class MemoryCluster implements ClusterClient {
   }
 
   #writeStatus(served: ServedResource, current: Stored, status: Record<string, unknown>): Stored {
-    const updated: Stored = { ...current, status };
+    const updated: Stored = { ...current, metadata: { ...current.metadata }, status };
     this.#put(served, updated);
     return updated;
   }
@@ -921,7 +935,7 @@ export class MemoryCluster implements ClusterClient {
       uid: claim.metadata.uid,
       resourceVersion: claim.metadata.resourceVersion,
     };
-    this.#put(this.#served(CORE_PVS), { ...volume, spec: { ...volumeSpec, claimRef }, status: { phase: "Bound" } });
+    this.#put(this.#served(CORE_PVS), { ...volume, metadata: { ...volume.metadata }, spec: { ...volumeSpec, claimRef }, status: { phase: "Bound" } });
     const bound: Stored = {
       ...claim,
       metadata: { ...claim.metadata, annotations: { ...claim.metadata.annotations, "pv.kubernetes.io/bind-completed": "yes" } },
@@ -980,11 +994,10 @@ export class MemoryCluster implements ClusterClient {
   }
 
   #table(served: ServedResource): ObjectTable {
-    const key = resourceKey(served.api.group, served.api.resource);
-    let table = this.#tables.get(key);
+    let table = this.#tables.get(served.key);
     if (table === undefined) {
       table = new ObjectTable();
-      this.#tables.set(key, table);
+      this.#tables.set(served.key, table);
     }
     return table;
   }
@@ -1002,11 +1015,11 @@ export class MemoryCluster implements ClusterClient {
   /** Rebuilds the served types from the built-ins and the stored CRDs; drops the objects of types that went. */
   #refreshResources(): void {
     const resources = new Map<string, ServedResource>();
-    for (const served of builtinServedResources()) resources.set(resourceKey(served.api.group, served.api.resource), served);
+    for (const served of builtinServedResources()) resources.set(served.key, served);
     const crds = this.#tables.get(CRDS);
     for (const crd of crds?.sorted() ?? []) {
       const custom = customServedResource(crd);
-      const key = custom === undefined ? undefined : resourceKey(custom.api.group, custom.api.resource);
+      const key = custom === undefined ? undefined : custom.key;
       if (custom !== undefined && key !== undefined && !resources.has(key)) resources.set(key, custom);
     }
     for (const [key, table] of this.#tables) {

@@ -1,7 +1,7 @@
 import type { KubeObject } from "@kbackup/core";
 
 /** The key of an object in its table; `\0` sorts before any name character, so keys sort by namespace, then name. */
-function tableKey(namespace: string, name: string): string {
+export function tableKey(namespace: string, name: string): string {
   return `${namespace}\0${name}`;
 }
 
@@ -22,9 +22,17 @@ export class ObjectTable {
     return this.#byKey.get(tableKey(namespace, name));
   }
 
-  /** Stores `object` (which must not be changed afterwards) in place of any object of the same name. */
-  set(object: KubeObject): void {
-    this.#byKey.set(tableKey(object.metadata.namespace ?? "", object.metadata.name ?? ""), object);
+  /** The object stored under a {@link tableKey}, or `undefined`. */
+  getByKey(key: string): KubeObject | undefined {
+    return this.#byKey.get(key);
+  }
+
+  /**
+   * Stores `object` (which must not be changed afterwards) in place of any object of the same
+   * name; `key` saves computing its {@link tableKey} again.
+   */
+  set(object: KubeObject, key = tableKey(object.metadata.namespace ?? "", object.metadata.name ?? "")): void {
+    this.#byKey.set(key, object);
     this.#sorted = undefined;
   }
 

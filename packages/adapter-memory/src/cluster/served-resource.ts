@@ -9,6 +9,8 @@ export interface ServedResource {
   readonly versions: readonly string[];
   /** True for types defined by a CustomResourceDefinition. */
   readonly custom: boolean;
+  /** Where its objects are stored: {@link resourceKey} of its group and resource. */
+  readonly key: string;
 }
 
 const CUSTOM_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
@@ -20,7 +22,7 @@ export function resourceKey(group: string, resource: string): string {
 
 /** The built-in types, each served at its one version. */
 export function builtinServedResources(): ServedResource[] {
-  return BUILTIN_RESOURCES.map((api) => ({ api, versions: [api.version], custom: false }));
+  return BUILTIN_RESOURCES.map((api) => ({ api, versions: [api.version], custom: false, key: resourceKey(api.group, api.resource) }));
 }
 
 interface CrdVersion {
@@ -83,5 +85,5 @@ export function customServedResource(crd: KubeObject): ServedResource | undefine
     ...(subresources.length > 0 ? { subresources } : {}),
     ...(shortNames.length > 0 ? { shortNames } : {}),
   };
-  return { api, versions: served.map((version) => version.name as string), custom: true };
+  return { api, versions: served.map((version) => version.name as string), custom: true, key: resourceKey(api.group, api.resource) };
 }
