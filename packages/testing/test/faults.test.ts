@@ -223,7 +223,7 @@ describe("faultyCluster", () => {
     ["Throttled", "429"],
     ["Unavailable", "5xx"],
     ["Expired", "410"],
-  ] as const)("fails page 3 of a list with %s (%s), and a restarted list completes", async (code) => {
+  ] as const)("fails page 3 of a list with %s (%s), and a restarted list completes", async (code, _status) => {
     const cluster = faultyCluster(await shop(25), [{ operation: "list", when: (call) => call.page === 3, action: { fail: code } }]);
     const names: string[] = [];
     const error = await failure(
