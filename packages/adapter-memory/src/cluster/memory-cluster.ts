@@ -1022,16 +1022,20 @@ export class MemoryCluster implements ClusterClient {
       const key = custom === undefined ? undefined : custom.key;
       if (custom !== undefined && key !== undefined && !resources.has(key)) resources.set(key, custom);
     }
+    const emptied = new Set<string>();
     for (const [key, table] of this.#tables) {
       if (resources.has(key)) continue;
       for (const object of table.sorted()) {
         const namespace = object.metadata.namespace;
-        if (namespace !== undefined) this.#namespaceCounts.set(namespace, (this.#namespaceCounts.get(namespace) ?? 1) - 1);
+        if (namespace === undefined) continue;
+        this.#namespaceCounts.set(namespace, (this.#namespaceCounts.get(namespace) ?? 1) - 1);
+        emptied.add(namespace);
       }
       this.#tables.delete(key);
     }
     this.#resources = resources;
     this.#byKind = new Map([...resources.values()].map((served) => [`${served.api.group}/${served.api.kind}`, served]));
+    for (const namespace of emptied) this.#removeNamespaceIfEmpty(namespace);
   }
 
   #out(object: Stored, version: string): KubeObject {
