@@ -1,4 +1,5 @@
-import type { ExecResult, KubeObject } from "@kbackup/core";
+import { KBackupError, type ExecResult, type KubeObject } from "@kbackup/core";
+import { isPlainObject } from "./json-copy.js";
 
 /** A command run in a memory cluster's container: what an exec handler is given. */
 export interface ExecCall {
@@ -61,4 +62,16 @@ export function lastBytes(text: string, maxBytes: number): string {
   let start = bytes.length - maxBytes;
   while (start < bytes.length && ((bytes[start] as number) & 0xc0) === 0x80) start++;
   return bytes.subarray(start).toString("utf8");
+}
+
+/** What a handler returned, as an ExecResult; `Adapter` when it is not one. */
+export function checkedExecResult(result: unknown): ExecResult {
+  if (!isPlainObject(result) || typeof result["exitCode"] !== "number") {
+    throw new KBackupError("Adapter", "The exec handler must return { exitCode, stdout, stderr }.");
+  }
+  return {
+    exitCode: result["exitCode"],
+    stdout: typeof result["stdout"] === "string" ? result["stdout"] : "",
+    stderr: typeof result["stderr"] === "string" ? result["stderr"] : "",
+  };
 }

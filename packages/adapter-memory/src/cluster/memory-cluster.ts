@@ -3,17 +3,13 @@ import {
   KBackupError,
   abortedError,
   apiVersionOf,
-  applyJsonPatch,
-  applyMergePatch,
   dns1123LabelProblem,
-  dns1123SubdomainProblem,
   invalidArgument,
   isKBackupError,
   objectPath,
   pagedIterator,
   parseApiVersion,
   parseLabelSelector,
-  strategicMergePatch,
   systemClock,
   throwIfAborted,
   type ApiResource,
@@ -27,7 +23,6 @@ import {
   type ExecOptions,
   type ExecResult,
   type GetKubeObjectOptions,
-  type JsonPatchOperation,
   type KubeObject,
   type ListKubeObjectsOptions,
   type ObjectLocation,
@@ -38,15 +33,24 @@ import {
   type ResourceRef,
   type WaitForContainerOptions,
 } from "@kbackup/core";
-import { ExecHandlers, lastBytes, type ExecHandler, type ExecMatch } from "./exec-handlers.js";
+import { ExecHandlers, checkedExecResult, lastBytes, type ExecHandler, type ExecMatch } from "./exec-handlers.js";
 import { compileFieldSelector } from "./field-selector.js";
 import { isPlainObject, jsonCopy, jsonEqual } from "./json-copy.js";
+import { applyKubePatch, checkIdentityKept, specChanged, withStatusOf } from "./kube-patch.js";
 import { ListCursors, type ListCursor } from "./list-cursors.js";
 import { MemoryDisks } from "./memory-disks.js";
 import { ObjectTable, tableKey } from "./object-table.js";
+import { generatedName, namingProblem, pendingFinalizers } from "./object-rules.js";
 import { containerMeets, podContainerNames, podStatus, type PodState } from "./pod-status.js";
-import { bytesToQuantity, quantityToBytes } from "./quantity.js";
-import { builtinServedResources, customServedResource, resourceKey, validateCustomResourceDefinition, type ServedResource } from "./served-resource.js";
+import {
+  builtinServedResources,
+  customResourceDefinitionStatus,
+  customServedResource,
+  resourceKey,
+  validateCustomResourceDefinition,
+  type ServedResource,
+} from "./served-resource.js";
+import { boundPair, canBind, capacityInBytes, csiSource, isBound, provisionedVolume, requestedBytes } from "./volume-provisioning.js";
 
 /** Options of {@link MemoryCluster}. */
 export interface MemoryClusterOptions {
@@ -79,16 +83,12 @@ export const MEMORY_CSI_DRIVERS: readonly string[] = ["disk.csi.azure.com", "fil
 
 const DEFAULT_LIST_TOKEN_TTL_IN_MS = 5 * 60 * 1000;
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
-const GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789";
-const RBAC_GROUP = "rbac.authorization.k8s.io";
 const CORE_NAMESPACES = "/namespaces";
 const CORE_PODS = "/pods";
 const CORE_PVS = "/persistentvolumes";
 const CORE_PVCS = "/persistentvolumeclaims";
 const STORAGE_CLASSES = "storage.k8s.io/storageclasses";
 const CRDS = "apiextensions.k8s.io/customresourcedefinitions";
-/** Fields that top-level comparisons for `generation` leave out: what is not the object's desired state. */
-const NOT_SPEC = new Set(["apiVersion", "kind", "metadata", "status"]);
 
 type Stored = KubeObject;
 
@@ -226,7 +226,7 @@ export class MemoryCluster implements ClusterClient {
     await this.#roundTrip(options.abortSignal);
     const current = this.#table(served).get(namespace, name);
     if (current === undefined) throw notFound(served, namespace, name);
-    const patched = applyPatch(current, patch, patchType, resource.version, served);
+    const patched = applyKubePatch(current, patch, patchType, resource.version, served);
     if (!isPlainObject(patched) || !isPlainObject(patched["metadata"])) throw invalidArgument("patch", "the patched object must be a JSON object with metadata");
     const next = patched as KubeObject;
     const staleVersion = next.metadata.resourceVersion;
@@ -531,7 +531,7 @@ export class MemoryCluster implements ClusterClient {
         break;
       case "CustomResourceDefinition":
         validateCustomResourceDefinition(object, field);
-        if (!keepStatus) object["status"] = crdStatus(object, now);
+        if (!keepStatus) object["status"] = customResourceDefinitionStatus(object, now);
         break;
     }
     return object;
@@ -550,7 +550,7 @@ export class MemoryCluster implements ClusterClient {
     const object = jsonCopy(input);
     const metadata = object.metadata;
     if (creating && (metadata.name === undefined || metadata.name === "") && typeof metadata.generateName === "string" && metadata.generateName !== "") {
-      metadata.name = metadata.generateName + randomSuffix();
+      metadata.name = generatedName(metadata.generateName);
     }
     if (typeof metadata.name !== "string" || metadata.name === "") throw invalidArgument(`${field}.metadata.name`, "is required");
     const nameProblem = namingProblem(served, metadata.name);
@@ -826,7 +826,7 @@ export class MemoryCluster implements ClusterClient {
         Promise.resolve()
           .then(() => handler({ pod, container, argv, abortSignal: stop.signal }))
           .then(
-            (result) => resolve(checkedResult(result)),
+            (result) => resolve(checkedExecResult(result)),
             (error: unknown) => reject(isKBackupError(error) ? error : new KBackupError("Adapter", `The exec handler failed: ${String(error)}`, { cause: error })),
           );
       });
@@ -841,9 +841,7 @@ export class MemoryCluster implements ClusterClient {
   #afterVolumeStored(volume: Stored): void {
     const csi = csiSource(volume);
     if (csi !== undefined && MEMORY_CSI_DRIVERS.includes(csi.driver) && !this.disks.has(csi.volumeHandle)) {
-      const spec = volume["spec"] as Record<string, unknown>;
-      const capacity = isPlainObject(spec["capacity"]) ? quantityToBytes(spec["capacity"]["storage"]) : undefined;
-      this.disks.create(csi.volumeHandle, capacity ?? 0);
+      this.disks.create(csi.volumeHandle, capacityInBytes(volume) ?? 0);
     }
     const claimsTable = this.#table(this.#served(CORE_PVCS));
     const claimRef = isPlainObject(volume["spec"]) ? volume["spec"]["claimRef"] : undefined;
@@ -860,90 +858,28 @@ export class MemoryCluster implements ClusterClient {
   /** Binds a claim to the volume it names, or provisions one from its storage class; returns the claim as stored. */
   #bindClaim(claim: Stored): Stored {
     const spec = isPlainObject(claim["spec"]) ? claim["spec"] : {};
-    const volumes = this.#table(this.#served(CORE_PVS));
     const volumeName = spec["volumeName"];
     if (typeof volumeName === "string" && volumeName !== "") {
-      const volume = volumes.get("", volumeName);
-      if (volume !== undefined && canBind(volume, claim)) return this.#bind(claim, volume);
-      return claim;
+      const volume = this.#table(this.#served(CORE_PVS)).get("", volumeName);
+      return volume !== undefined && canBind(volume, claim) ? this.#bind(claim, volume) : claim;
     }
     const className = spec["storageClassName"];
     const storageClass = typeof className === "string" ? this.#table(this.#served(STORAGE_CLASSES)).get("", className) : undefined;
     const driver = storageClass?.["provisioner"];
-    if (storageClass === undefined || typeof driver !== "string" || !MEMORY_CSI_DRIVERS.includes(driver)) return claim;
-    const requested = isPlainObject(spec["resources"]) && isPlainObject(spec["resources"]["requests"]) ? spec["resources"]["requests"]["storage"] : undefined;
-    const sizeInBytes = quantityToBytes(requested);
-    if (sizeInBytes === undefined) return claim;
-    const volume = this.#provision(claim, storageClass, driver, sizeInBytes);
+    const sizeInBytes = requestedBytes(claim);
+    if (storageClass === undefined || typeof driver !== "string" || !MEMORY_CSI_DRIVERS.includes(driver) || sizeInBytes === undefined) return claim;
+    const volume = provisionedVolume(claim, storageClass, driver, sizeInBytes, this.identity, this.#timestamp());
+    const handle = csiSource(volume)?.volumeHandle as string;
+    if (!this.disks.has(handle)) this.disks.create(handle, sizeInBytes);
+    this.#put(this.#served(CORE_PVS), volume);
     return this.#bind(claim, volume);
   }
 
-  #provision(claim: Stored, storageClass: Stored, driver: string, sizeInBytes: number): Stored {
-    const claimSpec = claim["spec"] as Record<string, unknown>;
-    const name = `pvc-${claim.metadata.uid}`;
-    const namespace = claim.metadata.namespace as string;
-    const resourceGroup = this.identity.resourceGroup ?? `mc_${this.identity.name}`;
-    const volumeHandle =
-      driver === "disk.csi.azure.com"
-        ? `/subscriptions/${this.identity.subscriptionId ?? "00000000-0000-0000-0000-000000000000"}/resourceGroups/${resourceGroup}/providers/Microsoft.Compute/disks/${name}`
-        : `${resourceGroup}#memoryfiles#${name}###${namespace}`;
-    const parameters = isPlainObject(storageClass["parameters"]) ? storageClass["parameters"] : {};
-    const volume: Stored = {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: {
-        name,
-        uid: randomUUID(),
-        creationTimestamp: this.#timestamp(),
-        generation: 1,
-        annotations: { "pv.kubernetes.io/provisioned-by": driver, "volume.kubernetes.io/provisioner-deletion-secret-name": "", "volume.kubernetes.io/provisioner-deletion-secret-namespace": "" },
-        finalizers: ["kubernetes.io/pv-protection"],
-      },
-      spec: {
-        accessModes: jsonCopy(claimSpec["accessModes"] ?? ["ReadWriteOnce"]),
-        capacity: { storage: bytesToQuantity(sizeInBytes) },
-        csi: {
-          driver,
-          volumeHandle,
-          ...(driver === "disk.csi.azure.com" ? { fsType: "ext4" } : {}),
-          volumeAttributes: {
-            ...jsonCopy(parameters),
-            "csi.storage.k8s.io/pv/name": name,
-            "csi.storage.k8s.io/pvc/name": claim.metadata.name,
-            "csi.storage.k8s.io/pvc/namespace": namespace,
-          },
-        },
-        persistentVolumeReclaimPolicy: typeof storageClass["reclaimPolicy"] === "string" ? storageClass["reclaimPolicy"] : "Delete",
-        storageClassName: storageClass.metadata.name,
-        volumeMode: typeof claimSpec["volumeMode"] === "string" ? claimSpec["volumeMode"] : "Filesystem",
-        ...(Array.isArray(storageClass["mountOptions"]) ? { mountOptions: jsonCopy(storageClass["mountOptions"]) } : {}),
-      },
-      status: { phase: "Available" },
-    };
-    if (!this.disks.has(volumeHandle)) this.disks.create(volumeHandle, sizeInBytes);
-    this.#put(this.#served(CORE_PVS), volume);
-    return volume;
-  }
-
   #bind(claim: Stored, volume: Stored): Stored {
-    const volumeSpec = volume["spec"] as Record<string, unknown>;
-    const claimRef = {
-      apiVersion: "v1",
-      kind: "PersistentVolumeClaim",
-      namespace: claim.metadata.namespace,
-      name: claim.metadata.name,
-      uid: claim.metadata.uid,
-      resourceVersion: claim.metadata.resourceVersion,
-    };
-    this.#put(this.#served(CORE_PVS), { ...volume, metadata: { ...volume.metadata }, spec: { ...volumeSpec, claimRef }, status: { phase: "Bound" } });
-    const bound: Stored = {
-      ...claim,
-      metadata: { ...claim.metadata, annotations: { ...claim.metadata.annotations, "pv.kubernetes.io/bind-completed": "yes" } },
-      spec: { ...(claim["spec"] as Record<string, unknown>), volumeName: volume.metadata.name },
-      status: { phase: "Bound", accessModes: jsonCopy(volumeSpec["accessModes"]), capacity: jsonCopy(volumeSpec["capacity"]) },
-    };
-    this.#put(this.#served(CORE_PVCS), bound);
-    return bound;
+    const bound = boundPair(claim, volume);
+    this.#put(this.#served(CORE_PVS), bound.volume);
+    this.#put(this.#served(CORE_PVCS), bound.claim);
+    return bound.claim;
   }
 
   /** When a claim goes, its volume is deleted (reclaim policy Delete) or released. */
@@ -1081,113 +1017,4 @@ function conflict(served: ServedResource, namespace: string, name: string): KBac
   return new KBackupError("Conflict", `${describe(served, namespace, name)} has changed since the given resourceVersion; read it again and retry.`, {
     field: "metadata.resourceVersion",
   });
-}
-
-/** Kubernetes' rule for the type's names: RBAC names are path segments (`system:foo`), namespaces RFC 1123 labels, the rest subdomains. */
-function namingProblem(served: ServedResource, name: string): string | undefined {
-  if (served.api.group === RBAC_GROUP) {
-    if (name === "." || name === ".." || /[/%]/.test(name)) return `"${name}" may not be "." or ".." nor contain "/" or "%"`;
-    return undefined;
-  }
-  if (served.api.group === "" && served.api.kind === "Namespace") return dns1123LabelProblem(name);
-  return dns1123SubdomainProblem(name);
-}
-
-function randomSuffix(): string {
-  let suffix = "";
-  for (let index = 0; index < 5; index++) suffix += GENERATE_NAME_CHARS[Math.floor(Math.random() * GENERATE_NAME_CHARS.length)];
-  return suffix;
-}
-
-/** Finalizers that a Kubernetes controller would complete; the memory cluster completes them at once. */
-function isSystemFinalizer(finalizer: string): boolean {
-  return finalizer === "kubernetes" || finalizer === "orphan" || finalizer === "foregroundDeletion" || finalizer.startsWith("kubernetes.io/") || finalizer === "customresourcecleanup.apiextensions.k8s.io";
-}
-
-function pendingFinalizers(finalizers: unknown): string[] {
-  return Array.isArray(finalizers) ? finalizers.filter((finalizer): finalizer is string => typeof finalizer === "string" && !isSystemFinalizer(finalizer)) : [];
-}
-
-function specChanged(current: KubeObject, next: KubeObject): boolean {
-  const keys = new Set([...Object.keys(current), ...Object.keys(next)]);
-  for (const key of keys) if (!NOT_SPEC.has(key) && !jsonEqual(current[key], next[key])) return true;
-  return false;
-}
-
-function withStatusOf(current: Stored, patched: Stored): Stored {
-  const merged: Stored = { ...current };
-  if (patched["status"] === undefined) delete merged["status"];
-  else merged["status"] = patched["status"];
-  return merged;
-}
-
-function checkIdentityKept(served: ServedResource, version: string, current: Stored, next: Stored, field: string): void {
-  const expectedVersion = apiVersionOf({ group: served.api.group, version });
-  if (next.apiVersion !== expectedVersion && next.apiVersion !== current.apiVersion) throw invalidArgument(field, "must not change apiVersion");
-  if (next.kind !== current.kind) throw invalidArgument(field, "must not change kind");
-  if (next.metadata.name !== current.metadata.name) throw invalidArgument(field, "must not change metadata.name");
-  if (next.metadata.namespace !== current.metadata.namespace) throw invalidArgument(field, "must not change metadata.namespace");
-}
-
-/** Applies a patch of the given type; the patch functions' Conflict (cannot apply) is a bad patch here. */
-function applyPatch(current: Stored, patch: unknown, patchType: "merge" | "json" | "strategic", version: string, served: ServedResource): unknown {
-  const target = { ...current, apiVersion: apiVersionOf({ group: served.api.group, version }) };
-  try {
-    if (patchType === "merge") return applyMergePatch(target, patch);
-    if (patchType === "json") return applyJsonPatch(target, patch as JsonPatchOperation[]);
-    return strategicMergePatch(target, patch as object, { apiVersion: target.apiVersion, kind: served.api.kind });
-  } catch (error) {
-    if (isKBackupError(error, "Conflict") || isKBackupError(error, "InvalidArgument")) {
-      const field = isKBackupError(error) && error.field !== undefined ? `patch.${error.field}` : "patch";
-      throw new KBackupError("InvalidArgument", `The patch cannot be applied: ${(error as Error).message}`, { field, cause: error });
-    }
-    throw error;
-  }
-}
-
-function checkedResult(result: unknown): ExecResult {
-  if (!isPlainObject(result) || typeof result["exitCode"] !== "number") {
-    throw new KBackupError("Adapter", "The exec handler must return { exitCode, stdout, stderr }.");
-  }
-  return {
-    exitCode: result["exitCode"],
-    stdout: typeof result["stdout"] === "string" ? result["stdout"] : "",
-    stderr: typeof result["stderr"] === "string" ? result["stderr"] : "",
-  };
-}
-
-function csiSource(volume: KubeObject): { driver: string; volumeHandle: string } | undefined {
-  const spec = volume["spec"];
-  const csi = isPlainObject(spec) ? spec["csi"] : undefined;
-  if (!isPlainObject(csi) || typeof csi["driver"] !== "string" || typeof csi["volumeHandle"] !== "string") return undefined;
-  return { driver: csi["driver"], volumeHandle: csi["volumeHandle"] };
-}
-
-function isBound(claim: KubeObject): boolean {
-  return isPlainObject(claim["status"]) && claim["status"]["phase"] === "Bound";
-}
-
-function canBind(volume: KubeObject, claim: KubeObject): boolean {
-  if (volume.metadata.deletionTimestamp !== undefined || !isPlainObject(volume["spec"])) return false;
-  const claimRef = volume["spec"]["claimRef"];
-  if (claimRef === undefined || claimRef === null) return true;
-  if (!isPlainObject(claimRef)) return false;
-  return (
-    claimRef["namespace"] === claim.metadata.namespace &&
-    claimRef["name"] === claim.metadata.name &&
-    (claimRef["uid"] === undefined || claimRef["uid"] === claim.metadata.uid)
-  );
-}
-
-function crdStatus(crd: KubeObject, time: string): Record<string, unknown> {
-  const spec = crd["spec"] as Record<string, unknown>;
-  const versions = (spec["versions"] as Array<Record<string, unknown>>).filter((version) => version["storage"] === true).map((version) => version["name"]);
-  return {
-    acceptedNames: jsonCopy(spec["names"]),
-    conditions: [
-      { type: "NamesAccepted", status: "True", reason: "NoConflicts", lastTransitionTime: time, message: "no conflicts found" },
-      { type: "Established", status: "True", reason: "InitialNamesAccepted", lastTransitionTime: time, message: "the initial names have been accepted" },
-    ],
-    storedVersions: versions,
-  };
 }

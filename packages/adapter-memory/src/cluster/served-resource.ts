@@ -1,4 +1,5 @@
 import { invalidArgument, type ApiResource, type KubeObject } from "@kbackup/core";
+import { jsonCopy } from "./json-copy.js";
 import { BUILTIN_RESOURCES } from "./builtin-resources.js";
 
 /** A resource type the memory cluster serves: its discovery entry and every version it accepts. */
@@ -86,4 +87,18 @@ export function customServedResource(crd: KubeObject): ServedResource | undefine
     ...(shortNames.length > 0 ? { shortNames } : {}),
   };
   return { api, versions: served.map((version) => version.name as string), custom: true, key: resourceKey(api.group, api.resource) };
+}
+
+/** The status the API server gives an accepted CustomResourceDefinition: names accepted, established. */
+export function customResourceDefinitionStatus(crd: KubeObject, time: string): Record<string, unknown> {
+  const spec = crd["spec"] as Record<string, unknown>;
+  const versions = (spec["versions"] as Array<Record<string, unknown>>).filter((version) => version["storage"] === true).map((version) => version["name"]);
+  return {
+    acceptedNames: jsonCopy(spec["names"]),
+    conditions: [
+      { type: "NamesAccepted", status: "True", reason: "NoConflicts", lastTransitionTime: time, message: "no conflicts found" },
+      { type: "Established", status: "True", reason: "InitialNamesAccepted", lastTransitionTime: time, message: "the initial names have been accepted" },
+    ],
+    storedVersions: versions,
+  };
 }
