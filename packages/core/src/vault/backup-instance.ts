@@ -63,8 +63,8 @@ export interface StopProtectionOptions extends OperationOptions {
 
 export interface UpdateRecoveryPointExpiryOptions extends OperationOptions {
   dataStore: VaultDataStore;
-  /** The new expiry; `undefined` keeps the copy until it is deleted. */
-  expiryTime: Date | undefined;
+  /** The new expiry. */
+  expiryTime: Date;
 }
 
 /** A backup instance in Azure's shape (the `properties` of a `BackupInstanceResource`). */

@@ -58,29 +58,27 @@ export async function undeleteRecoveryPoint(handle: InstanceHandle, recoveryPoin
 }
 
 /**
- * Sets when one copy of a recovery point expires (`undefined`: kept until deleted). Retention deletes
- * the copy at the new time.
+ * Sets when one copy of a recovery point expires. Retention deletes the copy at the new time.
  * @throws NotFound for an unknown point or a store without a copy; InvalidArgument for an invalid time;
  *   PermissionDenied when the vault is immutable and the change would shorten an unexpired
  *   vault-store copy's retention.
  */
-export async function updateRecoveryPointExpiry(handle: InstanceHandle, recoveryPointId: string, dataStore: VaultDataStore, expiryTime: Date | undefined, abortSignal?: AbortSignal): Promise<void> {
+export async function updateRecoveryPointExpiry(handle: InstanceHandle, recoveryPointId: string, dataStore: VaultDataStore, expiryTime: Date, abortSignal?: AbortSignal): Promise<void> {
   if (dataStore !== "OperationalStore" && dataStore !== "VaultStore") throw invalidArgument("dataStore", "must be OperationalStore or VaultStore");
-  if (expiryTime !== undefined && !(expiryTime instanceof Date && !Number.isNaN(expiryTime.getTime()))) throw invalidArgument("expiryTime", "must be a valid Date");
+  if (!(expiryTime instanceof Date && !Number.isNaN(expiryTime.getTime()))) throw invalidArgument("expiryTime", "must be a valid Date");
   await handle.read(abortSignal);
   const point = find(handle, recoveryPointId);
   const copy = point.dataStores[dataStore];
   if (!copy) throw new KBackupError("NotFound", `Recovery point ${recoveryPointId} has no ${dataStore} copy.`, { field: "dataStore" });
-  const next = expiryTime?.toISOString();
-  const shortens = next !== undefined && (copy.expiresAt === undefined || next < copy.expiresAt);
+  const next = expiryTime.toISOString();
+  const shortens = copy.expiresAt === undefined || next < copy.expiresAt;
   if (dataStore === "VaultStore" && shortens && isImmutable(await handle.vault.settings(abortSignal))) {
     await checkImmutability(handle, [recoveryPointId], "have its retention shortened", abortSignal);
   }
   await handle.update((record) => {
     const current = record.recoveryPoints.find((candidate) => candidate.recoveryPointId === recoveryPointId)?.dataStores[dataStore];
     if (!current) throw new KBackupError("NotFound", `Recovery point ${recoveryPointId} has no ${dataStore} copy.`, { field: "dataStore" });
-    if (next === undefined) delete current.expiresAt;
-    else current.expiresAt = next;
+    current.expiresAt = next;
   }, abortSignal);
 }
 
