@@ -63,7 +63,7 @@ export async function serveResource(request: IncomingMessage, response: ServerRe
       case "create":
         return await create(request, response, url, ref, served, path, context);
       case "update":
-        return await replace(request, response, ref, path, context);
+        return await replace(request, response, ref, served, path, context);
       case "patch": {
         const contentType = (request.headers["content-type"] ?? "").split(";")[0]?.trim() ?? "";
         patchType = PATCH_TYPES[contentType];
@@ -163,7 +163,7 @@ async function watch(response: ServerResponse, url: URL, ref: ResourceRef, path:
 async function create(request: IncomingMessage, response: ServerResponse, url: URL, ref: ResourceRef, served: ApiResource, path: ResourcePath, context: ResourceRequestContext): Promise<void> {
   if (served.namespaced && path.namespace === undefined) throw pathNotFound();
   const body = await readJsonBody(request);
-  const object = requireObject(body);
+  const object = withTypeOf(requireObject(body), ref, served);
   const namespace = object.metadata.namespace;
   if (path.namespace !== undefined) {
     if (namespace !== undefined && namespace !== "" && namespace !== path.namespace) {
@@ -181,8 +181,8 @@ async function create(request: IncomingMessage, response: ServerResponse, url: U
   sendJson(response, 201, created);
 }
 
-async function replace(request: IncomingMessage, response: ServerResponse, ref: ResourceRef, path: ResourcePath, context: ResourceRequestContext): Promise<void> {
-  const object = requireObject(await readJsonBody(request));
+async function replace(request: IncomingMessage, response: ServerResponse, ref: ResourceRef, served: ApiResource, path: ResourcePath, context: ResourceRequestContext): Promise<void> {
+  const object = withTypeOf(requireObject(await readJsonBody(request)), ref, served);
   if (object.metadata.name !== path.name) throw badRequest(`the name of the object (${String(object.metadata.name)}) does not match the name on the URL (${path.name})`);
   if (path.namespace !== undefined) {
     if (object.metadata.namespace !== undefined && object.metadata.namespace !== path.namespace) {
@@ -270,6 +270,11 @@ function requireObject(body: unknown): KubeObject {
   const object = body as KubeObject;
   if (typeof object.metadata !== "object" || object.metadata === null) object.metadata = {};
   return object;
+}
+
+/** The object with the URL's apiVersion and kind where it names none, as the API server defaults them. */
+function withTypeOf(object: KubeObject, ref: ResourceRef, served: ApiResource): KubeObject {
+  return { ...object, apiVersion: object.apiVersion ?? apiVersionOf(ref), kind: object.kind ?? served.kind };
 }
 
 /** Server-side dry runs are served for create only, the one write the port can dry-run. */
