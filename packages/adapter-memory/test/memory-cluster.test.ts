@@ -377,6 +377,14 @@ describe("pods and exec", () => {
     expect(status["containerStatuses"]).toEqual([expect.objectContaining({ name: "main", ready: true, state: { running: expect.any(Object) } })]);
   });
 
+  it("shows a pod running to any call made after its startup delay", async () => {
+    const clock = new ManualClock();
+    const cluster = new MemoryCluster({ clock, podStartupDelayInMs: 1_000 });
+    cluster.load([namespace("app"), pod("app", "loaded")]);
+    await clock.advance(1_000);
+    expect(((await cluster.get(PODS, "loaded", { namespace: "app" }))?.["status"] as { phase: string }).phase).toBe("Running");
+  });
+
   it("wakes a waiter when setPodState makes the container ready, and fails it when the pod goes", async () => {
     const clock = new ManualClock();
     const cluster = new MemoryCluster({ clock });
@@ -542,6 +550,21 @@ describe("volumes", () => {
     await cluster.delete(PVCS, "a", { namespace: "app" });
     expect((await cluster.get(PVS, "early"))?.["status"]).toEqual({ phase: "Released" });
     expect(cluster.disks.has("disk-early")).toBe(true);
+  });
+
+  it("binds claims and volumes loaded in separate calls", async () => {
+    const cluster = await clusterWith("app");
+    cluster.load([claim("app", "early", { volumeName: "pv-later", storageClassName: "" })]);
+    cluster.load([
+      {
+        apiVersion: "v1",
+        kind: "PersistentVolume",
+        metadata: { name: "pv-later" },
+        spec: { capacity: { storage: "1Mi" }, accessModes: ["ReadWriteOnce"], csi: { driver: "file.csi.azure.com", volumeHandle: "rg#acct#share###app" } },
+      },
+    ]);
+    expect((await cluster.get(PVCS, "early", { namespace: "app" }))?.["status"]).toMatchObject({ phase: "Bound" });
+    expect(cluster.readVolume("rg#acct#share###app")).toHaveLength(1024 * 1024);
   });
 
   it("refuses writes past the end of a disk and reads of a missing one", () => {

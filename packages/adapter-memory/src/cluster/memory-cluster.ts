@@ -405,8 +405,17 @@ export class MemoryCluster implements ClusterClient {
       this.#put(served, object, key);
       if (served.key === CRDS) this.#refreshResources();
     }
-    for (const { served, object, key } of prepared) {
-      if (served.key === CORE_PODS || served.key === CORE_PVS || served.key === CORE_PVCS) this.#afterLoad(served, this.#table(served).getByKey(key) ?? object);
+    let waiting: Map<string, Stored> | undefined;
+    for (const { served, key } of prepared) {
+      const stored = this.#table(served).getByKey(key);
+      if (stored === undefined) continue;
+      if (served.key === CORE_PODS) {
+        if (!isPlainObject(stored["status"]) || stored["status"]["phase"] === undefined) this.#schedulePodStart(served, stored);
+      } else if (served.key === CORE_PVS) {
+        this.#afterVolumeStored(stored, (waiting ??= this.#claimsWaitingForVolumes()));
+      } else if (served.key === CORE_PVCS && !isBound(stored)) {
+        this.#bindClaim(stored);
+      }
     }
   }
 
@@ -468,7 +477,6 @@ export class MemoryCluster implements ClusterClient {
     const labels = options.labelSelector === undefined || options.labelSelector === "" ? undefined : parseLabelSelector(options.labelSelector, "options.labelSelector");
     const fields = options.fieldSelector === undefined || options.fieldSelector === "" ? undefined : compileFieldSelector(options.fieldSelector);
     await this.#roundTrip(options.abortSignal);
-    this.#startDuePods();
     const scope = JSON.stringify([served.api.group, served.api.resource, namespace ?? null, options.labelSelector ?? "", options.fieldSelector ?? ""]);
     let id: number | undefined;
     let cursor: Omit<ListCursor, "expiresAtInMs">;
@@ -720,20 +728,6 @@ export class MemoryCluster implements ClusterClient {
     return served === undefined ? undefined : this.#tables.get(served.key)?.get(object.metadata.namespace ?? "", object.metadata.name as string);
   }
 
-  #afterLoad(served: ServedResource, object: Stored): void {
-    const key = served.key;
-    const stored = this.#table(served).get(object.metadata.namespace ?? "", object.metadata.name as string);
-    if (stored === undefined) return;
-    if (key === CORE_PODS) {
-      const status = stored["status"];
-      if (!isPlainObject(status) || status["phase"] === undefined) this.#schedulePodStart(served, stored);
-    } else if (key === CORE_PVS) {
-      this.#afterVolumeStored(stored);
-    } else if (key === CORE_PVCS) {
-      if (!isPlainObject(stored["status"]) || stored["status"]["phase"] !== "Bound") this.#bindClaim(stored);
-    }
-  }
-
   #writeStatus(served: ServedResource, current: Stored, status: Record<string, unknown>): Stored {
     const updated: Stored = { ...current, metadata: { ...current.metadata }, status };
     this.#put(served, updated);
@@ -837,22 +831,34 @@ export class MemoryCluster implements ClusterClient {
 
   // ---------------------------------------------------------------- volumes
 
-  /** Gives a CSI volume of the Azure drivers its disk, and binds a claim waiting for it. */
-  #afterVolumeStored(volume: Stored): void {
+  /**
+   * Gives a CSI volume of the Azure drivers its disk, and binds the claim it names or that names
+   * it. `waiting` (from {@link #claimsWaitingForVolumes}) saves a scan of the claims per volume.
+   */
+  #afterVolumeStored(volume: Stored, waiting?: Map<string, Stored>): void {
     const csi = csiSource(volume);
     if (csi !== undefined && MEMORY_CSI_DRIVERS.includes(csi.driver) && !this.disks.has(csi.volumeHandle)) {
       this.disks.create(csi.volumeHandle, capacityInBytes(volume) ?? 0);
     }
-    const claimsTable = this.#table(this.#served(CORE_PVCS));
+    const claims = this.#table(this.#served(CORE_PVCS));
     const claimRef = isPlainObject(volume["spec"]) ? volume["spec"]["claimRef"] : undefined;
-    if (isPlainObject(claimRef) && typeof claimRef["namespace"] === "string" && typeof claimRef["name"] === "string") {
-      const claim = claimsTable.get(claimRef["namespace"], claimRef["name"]);
-      if (claim !== undefined && !isBound(claim)) this.#bindClaim(claim);
-    } else {
-      for (const claim of claimsTable.sorted()) {
-        if (!isBound(claim) && isPlainObject(claim["spec"]) && claim["spec"]["volumeName"] === volume.metadata.name) this.#bindClaim(claim);
-      }
+    const named =
+      isPlainObject(claimRef) && typeof claimRef["namespace"] === "string" && typeof claimRef["name"] === "string"
+        ? claims.get(claimRef["namespace"], claimRef["name"])
+        : (waiting ?? this.#claimsWaitingForVolumes()).get(volume.metadata.name as string);
+    // Re-read: `waiting` may hold a claim that has been bound since.
+    const claim = named === undefined ? undefined : claims.get(named.metadata.namespace as string, named.metadata.name as string);
+    if (claim !== undefined && !isBound(claim)) this.#bindClaim(claim);
+  }
+
+  /** Unbound claims that name a volume, by the volume's name. */
+  #claimsWaitingForVolumes(): Map<string, Stored> {
+    const waiting = new Map<string, Stored>();
+    for (const claim of this.#table(this.#served(CORE_PVCS)).values()) {
+      const volumeName = isPlainObject(claim["spec"]) ? claim["spec"]["volumeName"] : undefined;
+      if (typeof volumeName === "string" && volumeName !== "" && !isBound(claim)) waiting.set(volumeName, claim);
     }
+    return waiting;
   }
 
   /** Binds a claim to the volume it names, or provisions one from its storage class; returns the claim as stored. */
@@ -904,11 +910,15 @@ export class MemoryCluster implements ClusterClient {
 
   // ---------------------------------------------------------------- plumbing
 
-  /** One round trip to the API server: the latency, then a check that the caller still waits. */
+  /**
+   * One round trip to the API server: the latency, then a check that the caller still waits.
+   * Pods due to start by now are started first, so every call sees them running.
+   */
   async #roundTrip(signal: AbortSignal | undefined): Promise<void> {
     throwIfAborted(signal);
     if (this.#latencyInMs > 0) await this.clock.sleep(this.#latencyInMs, { abortSignal: signal });
     throwIfAborted(signal);
+    this.#startDuePods();
   }
 
   #resolve(resource: ResourceRef): ServedResource {

@@ -36,6 +36,11 @@ export class ObjectTable {
     this.#sorted = undefined;
   }
 
+  /** Every object, in no particular order. */
+  values(): IterableIterator<KubeObject> {
+    return this.#byKey.values();
+  }
+
   /** Removes the object; false when there was none. */
   delete(namespace: string, name: string): boolean {
     const deleted = this.#byKey.delete(tableKey(namespace, name));
