@@ -78,6 +78,20 @@ describe("options", () => {
   });
 });
 
+describe("metadata", () => {
+  it("keys Azure would refuse and empty values round-trip; values a header cannot carry are InvalidArgument", async () => {
+    const withMetadata = await store();
+    const metadata = { "1st": "one", _private: "two", x_escaped: "three", plain: "four", empty: "", "9": "" };
+    await withMetadata.put("meta", bytes("x"), { metadata });
+    expect((await withMetadata.head("meta"))?.metadata).toEqual(metadata);
+    expect((await collect(withMetadata.list("")))[0]?.metadata).toEqual(metadata);
+    for (const value of ["ünïcode", " leading", "trailing ", "line\nbreak"]) {
+      expect((await failure(() => withMetadata.put("bad", bytes("x"), { metadata: { value } }))).code).toBe("InvalidArgument");
+    }
+    expect(await withMetadata.head("bad")).toBeUndefined();
+  });
+});
+
 describe("errors a user can act on", () => {
   it("a missing container is NotFound saying to create it", async () => {
     const missing = await store({ containerName: "no-such-container" });

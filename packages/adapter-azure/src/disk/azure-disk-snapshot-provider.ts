@@ -131,7 +131,7 @@ export class AzureDiskSnapshotProvider implements SnapshotProvider {
     const found = this.#diskOf(persistentVolume);
     if ("reason" in found) throw new KBackupError("Unsupported", `Cannot snapshot ${persistentVolume.metadata?.name ?? "the volume"}: ${found.reason}`);
     const { disk, diskId } = found;
-    const pvName = persistentVolume.metadata.name ?? disk.name;
+    const pvName = persistentVolume.metadata?.name ?? disk.name;
     const claimRef = (persistentVolume.spec as { claimRef?: { namespace?: string; name?: string } } | undefined)?.claimRef;
     const claim = options.claim ?? (claimRef?.name ? { namespace: claimRef.namespace ?? "", name: claimRef.name } : undefined);
     const source = await this.#arm("read disk", diskId, options.abortSignal, () => this.#client.disks.get(disk.resourceGroup, disk.name, { abortSignal: options.abortSignal }));
