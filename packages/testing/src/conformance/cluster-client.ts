@@ -14,6 +14,7 @@ import {
 /** The groups of `clusterClientConformance`, each of which can be switched off with a reason. */
 export const CLUSTER_CLIENT_CONFORMANCE_GROUPS = ["discovery", "crud", "conflicts", "list-paging", "label-selectors", "patch", "exec", "wait", "abort"] as const;
 
+/** One of {@link CLUSTER_CLIENT_CONFORMANCE_GROUPS}. */
 export type ClusterClientConformanceGroup = (typeof CLUSTER_CLIENT_CONFORMANCE_GROUPS)[number];
 
 /**
@@ -72,6 +73,7 @@ export interface ClusterClientConformanceSubject {
 /** A fresh subject for each test. Tests on a shared real cluster work in namespaces of their own. */
 export type ClusterClientFactory = () => Promise<ClusterClientConformanceSubject>;
 
+/** Options of {@link clusterClientConformance}. */
 export interface ClusterClientConformanceOptions {
   /** Groups to switch off, each with the reason (shown in the skipped test's title). */
   skip?: Partial<Record<ClusterClientConformanceGroup, string>>;

@@ -13,6 +13,7 @@ import type { ConformanceRunnerContext } from "./cluster-client.js";
 /** The groups of `snapshotProviderConformance`, each of which can be switched off with a reason. */
 export const SNAPSHOT_PROVIDER_CONFORMANCE_GROUPS = ["support", "round-trip", "incremental", "delete", "read-data", "abort"] as const;
 
+/** One of {@link SNAPSHOT_PROVIDER_CONFORMANCE_GROUPS}. */
 export type SnapshotProviderConformanceGroup = (typeof SNAPSHOT_PROVIDER_CONFORMANCE_GROUPS)[number];
 
 /** The test runner's `it` or `test` (vitest, jest, node:test, mocha); `skip` is used when it has one. */
@@ -54,6 +55,7 @@ export interface SnapshotProviderConformanceSubject {
 /** A fresh subject for each test. */
 export type SnapshotProviderFactory = () => Promise<SnapshotProviderConformanceSubject>;
 
+/** Options of {@link snapshotProviderConformance}. */
 export interface SnapshotProviderConformanceOptions {
   /** Groups to switch off, each with the reason (shown in the skipped test's title). */
   skip?: Partial<Record<SnapshotProviderConformanceGroup, string>>;
