@@ -19,7 +19,8 @@ export function selfSignedCertificate(commonName: string): SelfSignedCertificate
   const name = sequence(set(sequence(oid("2.5.4.3"), tlv(0x0c, Buffer.from(commonName, "utf8")))));
   const now = Date.now();
   const serial = randomBytes(16);
-  serial[0] = (serial[0] as number) & 0x7f;
+  // Positive, and without a leading zero byte, which DER forbids in an INTEGER.
+  serial[0] = ((serial[0] as number) & 0x7f) | 0x40;
   const tbs = sequence(
     tlv(0xa0, integer(Buffer.from([2]))),
     integer(serial),
