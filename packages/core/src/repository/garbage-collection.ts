@@ -121,7 +121,13 @@ export async function collectGarbage(context: RepositoryContext, options: Garbag
       report.snapshotsDeleted.push(id);
       continue;
     }
-    const snapshot: RepositorySnapshot = await context.readSnapshot(id, abortSignal);
+    let snapshot: RepositorySnapshot;
+    try {
+      snapshot = await context.readSnapshot(id, abortSignal);
+    } catch (error) {
+      if (isKBackupError(error, "NotFound")) continue; // deleted since the list
+      throw error;
+    }
     for (const chunkId of chunkIdsOf(snapshot)) live.add(chunkId);
     report.snapshotsRetained++;
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { invalidArgument, KBackupError, throwIfAborted } from "../errors.js";
+import { invalidArgument, isKBackupError, KBackupError, throwIfAborted } from "../errors.js";
 import { systemClock, type Clock } from "../ports/clock.js";
 import { silentLogger, type Logger } from "../ports/logger.js";
 import type { ObjectBody, ObjectStore } from "../ports/object-store.js";
@@ -21,6 +21,7 @@ import { openObject } from "./sealed-object.js";
 import { decodeSnapshot } from "./snapshot-manifest.js";
 import { SnapshotWriter, type CommitSnapshotOptions, type VolumeSource, type WriteBlobOptions, type WriteVolumeOptions } from "./snapshot-writer.js";
 import { verifySnapshot, type VerifyOptions, type VerifyReport } from "./verify.js";
+import { assertContent } from "./volume-plan.js";
 
 /** The default target size of a pack's chunk data: 32 MiB. */
 export const DEFAULT_PACK_TARGET_SIZE_IN_BYTES = 32 * 1024 * 1024;
@@ -141,7 +142,13 @@ export class Repository {
     } catch (cause) {
       throw new KBackupError("Integrity", `The repository config ${configKey} has invalid chunker parameters.`, { cause, details: { key: configKey } });
     }
-    const masterKey = await options.keyProvider.unwrapKey(config.key, { abortSignal });
+    let masterKey: Uint8Array;
+    try {
+      masterKey = await options.keyProvider.unwrapKey(config.key, { abortSignal });
+    } catch (error) {
+      if (isKBackupError(error)) throw error;
+      throw new KBackupError("Adapter", `The key provider could not unwrap the repository key: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    }
     if (!(masterKey instanceof Uint8Array) || masterKey.length !== 32) throw new KBackupError("PermissionDenied", "The key provider returned no 32-byte repository key.");
     const keys = deriveRepositoryKeys(masterKey, config.repositoryId);
     masterKey.fill(0);
@@ -219,6 +226,7 @@ export class Repository {
    */
   async readVolume(content: RepositoryContent, sink: VolumeSink, options: ReadContentOptions = {}): Promise<void> {
     this.#assertOpen();
+    assertContent(content, "content");
     if (typeof sink !== "function") throw invalidArgument("sink", "must be a function (offset, bytes) => Promise<void>");
     await readContent(this.#context, content, sink, options);
   }
@@ -226,18 +234,21 @@ export class Repository {
   /** A random-access reader of stored content (a volume), as a `SnapshotReader`. */
   openVolume(content: RepositoryContent): SnapshotReader {
     this.#assertOpen();
+    assertContent(content, "content");
     return contentReader(this.#context, content);
   }
 
   /** A blob's bytes. `InvalidArgument` above 1 GiB (use `readBlobStream`). */
-  readBlob(content: RepositoryContent, options: ReadContentOptions = {}): Promise<Uint8Array> {
+  async readBlob(content: RepositoryContent, options: ReadContentOptions = {}): Promise<Uint8Array> {
     this.#assertOpen();
+    assertContent(content, "content");
     return readWhole(this.#context, content, options);
   }
 
   /** A blob's bytes as a stream of chunks. */
   readBlobStream(content: RepositoryContent, options: ReadContentOptions = {}): AsyncIterable<Uint8Array> {
     this.#assertOpen();
+    assertContent(content, "content");
     return streamContent(this.#context, content, options);
   }
 

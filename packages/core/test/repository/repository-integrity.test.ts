@@ -37,7 +37,8 @@ async function packOf(fixture: Fixture): Promise<{ key: string }> {
     const saved = (await fixture.store.get(info.key))!.body;
     await fixture.store.delete(info.key);
     const repository = await reopen(fixture.store);
-    const failed = await repository.openVolume({ sizeInBytes: 1, chunks: [{ offset: 0, length: fixture.snapshot.volumes.disk!.chunks.at(-1)!.length, id: fixture.chunkId }] })
+    const length = fixture.snapshot.volumes.disk!.chunks.at(-1)!.length;
+    const failed = await repository.openVolume({ sizeInBytes: length, chunks: [{ offset: 0, length, id: fixture.chunkId }] })
       .read(0, 1)
       .then(() => false, () => true);
     await fixture.store.put(info.key, saved);
