@@ -44,7 +44,7 @@ export interface OpenRepositoryOptions extends OperationOptions {
 
 /** Options of creating a repository: the format choices that are fixed for its life. */
 export interface InitRepositoryOptions extends OpenRepositoryOptions {
-  /** Chunk sizes; default 512 KiB / 2 MiB / 8 MiB. The gear seed is random unless given. */
+  /** Chunk sizes; default 256 KiB / 1 MiB / 4 MiB. The gear seed is random unless given. */
   chunker?: Partial<ChunkerParameters>;
   /** Target size of a pack's chunk data; default 32 MiB, from 64 KiB to 1 GiB. */
   packTargetSizeInBytes?: number;

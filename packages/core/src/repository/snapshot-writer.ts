@@ -236,7 +236,8 @@ export class SnapshotWriter {
       index,
       targetSizeInBytes: this.#context.packTargetSizeInBytes,
       maxBlobSizeInBytes: this.#context.chunker.max + 64,
-      maxUploads: Math.max(1, Math.min(4, this.#context.concurrency)),
+      // Two packs uploading at once keep a remote store busy; each costs a pack's worth of memory.
+      maxUploads: 2,
       abortSignal,
       onPackWritten: async (_pack, uploaded) => {
         this.statistics.bytesUploaded += uploaded;
