@@ -88,7 +88,7 @@ describe("discovery", () => {
     expect(find("snapshot.storage.k8s.io", "volumesnapshotcontents")).toMatchObject({ kind: "VolumeSnapshotContent", namespaced: false });
     expect(find("rbac.authorization.k8s.io", "clusterrolebindings")?.namespaced).toBe(false);
     expect(find("batch", "cronjobs")).toMatchObject({ kind: "CronJob", shortNames: ["cj"] });
-    expect(resources).toHaveLength(36);
+    expect(resources).toHaveLength(39);
   });
 
   it("serves a CRD's type at its storage version, accepts its other served versions, and drops it with the CRD", async () => {

@@ -65,6 +65,9 @@ export const BUILTIN_RESOURCES: readonly ApiResource[] = [
   resource("networking.k8s.io", "v1", "ingresses", "Ingress", true, { shortNames: ["ing"], subresources: ["status"] }),
   resource("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", true, { shortNames: ["netpol"] }),
   resource("networking.k8s.io", "v1", "ingressclasses", "IngressClass", false),
+  resource("", "v1", "nodes", "Node", false, { shortNames: ["no"], subresources: ["proxy", "status"] }),
+  resource("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler", true, { shortNames: ["hpa"], subresources: ["status"] }),
+  resource("coordination.k8s.io", "v1", "leases", "Lease", true),
   resource("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", true, { shortNames: ["pdb"], subresources: ["status"] }),
   resource("scheduling.k8s.io", "v1", "priorityclasses", "PriorityClass", false, { shortNames: ["pc"] }),
   resource("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, {
