@@ -25,7 +25,3 @@ describe("AzureBlobObjectStore against Azurite", () => {
   // Small blocks, so that the large bodies go through staged blocks and parallel ranged reads.
   objectStoreConformance(it, () => freshStore({ blockSizeInBytes: 1024 * 1024, uploadConcurrency: 4 }), { largeObjectSizeInBytes: 12 * 1024 * 1024 });
 });
-
-describe("AzureBlobObjectStore with a key prefix and default blocks", () => {
-  objectStoreConformance(it, () => freshStore({ prefix: "tenants/one" }), { largeObjectSizeInBytes: 20 * 1024 * 1024 });
-});
