@@ -116,11 +116,11 @@ describe("a restore that dies half way", () => {
     const inner = new MemoryCluster({ identity: { name: "target" } });
     const controller = new AbortController();
     const dying = faultyCluster(inner, [{ operation: "create", nth: 12, action: { hang: true } }]);
-    const first = instance.restore(id, { includeClusterScopeResources: false }, { targetCluster: dying, abortSignal: controller.signal, concurrency: 2 });
+    const first = instance.restore(id, { includeClusterScopeResources: false, persistentVolumeRestoreMode: "RestoreWithoutVolumeData" }, { targetCluster: dying, abortSignal: controller.signal, concurrency: 2 });
     setTimeout(() => controller.abort(), 50);
     await expect(first).rejects.toMatchObject({ code: "Aborted" });
     const madeBefore = (await names(inner, CONFIGMAPS)).length;
-    const second = await instance.restore(id, { includeClusterScopeResources: false }, { targetCluster: inner });
+    const second = await instance.restore(id, { includeClusterScopeResources: false, persistentVolumeRestoreMode: "RestoreWithoutVolumeData" }, { targetCluster: inner });
     expect(second.status, JSON.stringify(second.errorDetails)).toBe("Completed");
     const skipped = results(second).filter((item) => item.outcome === "Skipped");
     expect(skipped.length).toBeGreaterThan(0);
