@@ -35,6 +35,9 @@ const READ_ATTEMPTS = 3;
 
 type Conditions = { ifNoneMatch?: "*"; ifMatch?: string; leaseId?: string };
 
+// The options objects that `secondary()` builds its read-only stores from, with what they share with the primary.
+const secondaries = new WeakMap<AzureBlobObjectStoreOptions, { resolved: ResolvedBlobOptions; container: ContainerClient }>();
+
 /**
  * An `ObjectStore` on an Azure Blob Storage container, with leases ({@link LeasableObjectStore})
  * and reads from the secondary region of a read-access geo-redundant account.
@@ -59,14 +62,12 @@ export class AzureBlobObjectStore implements LeasableObjectStore {
   readonly #logger: Logger;
 
   /** Throws `InvalidArgument` naming the field for missing or contradictory options; does no I/O. */
-  constructor(options: AzureBlobObjectStoreOptions);
-  /** @internal the read-only store of the secondary endpoint. */
-  constructor(options: AzureBlobObjectStoreOptions, secondaryOf: { resolved: ResolvedBlobOptions; container: ContainerClient; logger: Logger });
-  constructor(options: AzureBlobObjectStoreOptions, secondaryOf?: { resolved: ResolvedBlobOptions; container: ContainerClient; logger: Logger }) {
+  constructor(options: AzureBlobObjectStoreOptions) {
+    const secondaryOf = secondaries.get(options);
     this.#options = secondaryOf?.resolved ?? resolveBlobOptions(options);
     this.#container = secondaryOf?.container ?? this.#options.container;
     this.#readOnly = secondaryOf !== undefined;
-    this.#logger = secondaryOf?.logger ?? options.logger ?? silentLogger;
+    this.#logger = options.logger ?? silentLogger;
     this.capabilities = this.#readOnly
       ? { conditionalWrites: false, immutability: false, secondaryRead: false, leases: false }
       : { conditionalWrites: true, immutability: false, secondaryRead: this.#options.secondary !== undefined, leases: true };
@@ -86,7 +87,9 @@ export class AzureBlobObjectStore implements LeasableObjectStore {
     if (this.#readOnly || secondary === undefined) {
       throw new KBackupError("Unsupported", "This store has no secondary endpoint: pass secondaryUrl (the account must be RA-GRS or RA-GZRS).");
     }
-    return new AzureBlobObjectStore({}, { resolved: this.#options, container: secondary, logger: this.#logger });
+    const options: AzureBlobObjectStoreOptions = { logger: this.#logger };
+    secondaries.set(options, { resolved: this.#options, container: secondary });
+    return new AzureBlobObjectStore(options);
   }
 
   /** Stores `body` under `key` (see the class notes on atomicity); `leaseId` is needed on a leased blob. */
