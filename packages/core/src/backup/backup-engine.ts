@@ -110,7 +110,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
         for (const object of page) {
           throwIfAborted(abortSignal);
           const name = object.metadata.name ?? "";
-          if (!selection.selectsObject(resource, object) && !required.has(name)) continue;
+          if (!required.has(name) && !(selection.selectsObject(resource, object) && !belongsElsewhere(groupResource, object))) continue;
           const bytes = Buffer.from(JSON.stringify(object), "utf8");
           const path = archivePath(groupResource, resource.namespaced ? object.metadata.namespace : undefined, name);
           await archive.add(groupResource, path, bytes);
@@ -257,6 +257,15 @@ function listObjects(
     ...(labelSelector && !DEPENDENT_TYPES.includes(groupResourceOf(resource)) ? { labelSelector } : {}),
     onRetry: (message) => request.logger?.info(message),
   });
+}
+
+/**
+ * A volume bound to a claim belongs to the claim's namespace: it comes with its claim (as a
+ * required object) and never on its own, so a backup of some namespaces does not take the
+ * volumes, and snapshots, of others.
+ */
+function belongsElsewhere(groupResource: string, object: KubeObject): boolean {
+  return groupResource === "persistentvolumes" && claimOf(object) !== undefined;
 }
 
 /** Objects that must come along whatever the selection says: PVs of PVCs, CRDs of custom resources, namespaces of items. */

@@ -106,6 +106,18 @@ describe("volumes", () => {
     for (const file of files) expect(job.warningDetails?.some((warning) => warning.message.includes(file.name) && /file\.csi\.azure\.com|Azure Files/.test(warning.message))).toBe(true);
   });
 
+  it("takes only the volumes of the selected namespaces' claims, even with cluster-scoped resources", async () => {
+    const { instance, provider } = await protectSample({ includedNamespaces: ["shop"], includeClusterScopeResources: true });
+    const job = await backupOk(instance);
+    expect(job.status).toBe("Completed");
+    const manifest = await instance.getRecoveryPoint(job.extendedInfo.recoveryPointId!);
+    const shopVolumes = SAMPLE_CLUSTER.persistentVolumes.filter((volume) => volume.claim?.namespace === "shop").map((volume) => volume.name);
+    expect(manifest.items.filter((item) => item.kind === "PersistentVolume").map((item) => item.name).sort()).toEqual(shopVolumes.sort());
+    expect(manifest.skippedVolumes).toEqual([]);
+    expect(provider.listSnapshots()).toHaveLength(shopVolumes.length);
+    expect(manifest.items.some((item) => item.kind === "StorageClass")).toBe(true);
+  });
+
   it("takes no snapshot with snapshotVolumes false, and only the included volume types otherwise", async () => {
     const off = await protectSample({ includedNamespaces: ["shop"], snapshotVolumes: false });
     const offManifest = await off.instance.getRecoveryPoint((await backupOk(off.instance)).extendedInfo.recoveryPointId!);
