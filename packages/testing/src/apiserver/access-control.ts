@@ -43,10 +43,9 @@ export function authorize(caller: Caller | undefined, verb: string, target: { gr
   if (caller !== undefined && allows(caller.role, verb)) return;
   const resource = target.subresource === undefined ? target.resource : `${target.resource}/${target.subresource}`;
   const where = target.namespace === undefined ? "at the cluster scope" : `in the namespace "${target.namespace}"`;
-  const subject = target.name === undefined ? `resource "${resource}"` : `resource "${resource}"`;
   const user = caller?.user ?? "system:anonymous";
   throw new StatusError(
-    failure(403, "Forbidden", `${target.resource}${target.name === undefined ? "" : ` "${target.name}"`} is forbidden: User "${user}" cannot ${verb} ${subject} in API group "${target.group}" ${where}`, {
+    failure(403, "Forbidden", `${target.resource}${target.name === undefined ? "" : ` "${target.name}"`} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "${target.group}" ${where}`, {
       ...(target.name === undefined ? {} : { name: target.name }),
       ...(target.group === "" ? {} : { group: target.group }),
       kind: target.resource,

@@ -12,8 +12,8 @@ export interface SnapshotDisks {
 }
 
 const SNAPSHOT_GROUP = "snapshot.storage.k8s.io";
-export const VOLUME_SNAPSHOTS: ResourceRef = { group: SNAPSHOT_GROUP, version: "v1", resource: "volumesnapshots" };
-export const VOLUME_SNAPSHOT_CONTENTS: ResourceRef = { group: SNAPSHOT_GROUP, version: "v1", resource: "volumesnapshotcontents" };
+const VOLUME_SNAPSHOTS: ResourceRef = { group: SNAPSHOT_GROUP, version: "v1", resource: "volumesnapshots" };
+const VOLUME_SNAPSHOT_CONTENTS: ResourceRef = { group: SNAPSHOT_GROUP, version: "v1", resource: "volumesnapshotcontents" };
 const VOLUME_SNAPSHOT_CLASSES: ResourceRef = { group: SNAPSHOT_GROUP, version: "v1", resource: "volumesnapshotclasses" };
 const CLAIMS: ResourceRef = { group: "", version: "v1", resource: "persistentvolumeclaims" };
 const VOLUMES: ResourceRef = { group: "", version: "v1", resource: "persistentvolumes" };
