@@ -20,7 +20,6 @@ import { resolveBinding, type ResolvedBinding, type VaultBindings } from "./vaul
 import { ObjectStoreVaultCopier, type VaultCopier } from "./vault-copier.js";
 import { checkSettingsChange, resolveVaultSettings, type VaultSettings, type VaultSettingsInput } from "./vault-settings.js";
 
-export type { BackupInstanceProperties, BackupNowOptions, RestoreOptions, RestorePlan, StopProtectionOptions, UpdateRecoveryPointExpiryOptions } from "./backup-instance.js";
 export type { VaultDataStore } from "./catalogue-records.js";
 export type { InstanceReference, VaultBindings } from "./vault-bindings.js";
 export type { VaultCopier, VaultCopy, VaultCopyInfo, VaultCopySource } from "./vault-copier.js";
