@@ -12,6 +12,7 @@ export default defineConfig({
       "@kbackup/adapter-azure": src("adapter-azure"),
       "@kbackup/adapter-kubernetes": src("adapter-kubernetes"),
       "@kbackup/testing": src("testing"),
+      "@kbackup/cli": src("cli"),
     },
   },
   test: {
