@@ -14,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { BackupVault, type KubeObject, type RestoreItemResult } from "@kbackup/core";
 import { MemoryCluster, MemoryObjectStore } from "@kbackup/adapter-memory";
 // The workspace root does not link @kbackup/adapter-kubernetes, so its built dist is imported by path.
-import { KubernetesCluster } from "../packages/adapter-kubernetes/dist/index.js";
+import { KubernetesCluster } from "@kbackup/adapter-kubernetes";
 import { startLocalApiServer, syntheticCluster } from "@kbackup/testing";
 
 const objects = Number(process.env.OBJECTS ?? 100_000);
