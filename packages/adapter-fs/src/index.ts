@@ -1,1 +1,1 @@
-export {};
+export * from "./file-system-object-store.js";
