@@ -51,6 +51,15 @@ export function createChunkCodec(modules: CodecModules, encryptionKey: Uint8Arra
   const flagRaw = new Uint8Array([0]);
   const flagZstd = new Uint8Array([1]);
 
+  // Temporary buffers are freed at once (detached by a zero-length transfer): a worker thread
+  // collects garbage rarely, and gigabytes of chunks pass through it.
+  function release(bytes: Uint8Array): void {
+    const buffer = bytes.buffer as ArrayBuffer & { detached?: boolean; transfer?: (length: number) => ArrayBuffer };
+    if (buffer.detached !== true && typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && bytes.byteLength > 4096) {
+      buffer.transfer(0);
+    }
+  }
+
   function integrityError(message: string): Error {
     const error = new Error(message) as Error & { integrity: boolean };
     error.integrity = true;
@@ -63,7 +72,10 @@ export function createChunkCodec(modules: CodecModules, encryptionKey: Uint8Arra
     const middle = (bytes.length >>> 1) - (SAMPLE >>> 1);
     for (const start of [0, middle]) {
       const sample = bytes.subarray(start, start + SAMPLE);
-      if (zlib.zstdCompressSync(sample, zstdOptions).length < sample.length * settings.rawRatio) return true;
+      const packed = zlib.zstdCompressSync(sample, zstdOptions);
+      const pays = packed.length < sample.length * settings.rawRatio;
+      release(packed);
+      if (pays) return true;
     }
     return false;
   }
@@ -80,7 +92,7 @@ export function createChunkCodec(modules: CodecModules, encryptionKey: Uint8Arra
         if (packed.length < bytes.length * settings.rawRatio) {
           payload = packed;
           flag = flagZstd;
-        }
+        } else release(packed);
       }
       const blob = new Uint8Array(NONCE + 1 + payload.length + TAG);
       crypto.randomFillSync(blob, 0, NONCE);
@@ -90,8 +102,10 @@ export function createChunkCodec(modules: CodecModules, encryptionKey: Uint8Arra
       for (const part of [cipher.update(flag), cipher.update(payload), cipher.final()]) {
         blob.set(part, at);
         at += part.length;
+        release(part);
       }
       blob.set(cipher.getAuthTag(), at);
+      if (payload !== bytes) release(payload);
       return { blob, compressed: flag === flagZstd };
     },
     open(blob, id, expectedLength) {
@@ -116,6 +130,7 @@ export function createChunkCodec(modules: CodecModules, encryptionKey: Uint8Arra
         } catch {
           throw integrityError("the blob's zstd frame does not decompress to the recorded length");
         }
+        release(plain);
       } else throw integrityError(`the blob has an unknown compression flag ${String(flag)}`);
       if (bytes.length !== expectedLength) throw integrityError(`the chunk is ${bytes.length} bytes, not the recorded ${expectedLength}`);
       const actual = crypto.createHmac("sha256", idKey).update(bytes).digest();
