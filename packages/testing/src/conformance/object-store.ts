@@ -680,21 +680,14 @@ async function readStream(stream: StoredObjectStream | undefined): Promise<Uint8
 
 /**
  * Bytes `offset .. offset + length` of an endless pseudo-random sequence chosen by `seed`, so that
- * a misplaced, repeated or missing chunk anywhere changes the result.
+ * a misplaced, repeated or missing chunk anywhere changes the result. The sequence is the bytes of
+ * 32-bit words in the platform's order; each word depends only on its index.
  */
 function pattern(seed: number, offset: number, length: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let word = Math.floor(offset / 4);
-  let value = mix(seed, word);
-  for (let index = 0; index < length; index++) {
-    const position = offset + index;
-    if (Math.floor(position / 4) !== word) {
-      word = Math.floor(position / 4);
-      value = mix(seed, word);
-    }
-    bytes[index] = (value >>> ((position & 3) * 8)) & 0xff;
-  }
-  return bytes;
+  const firstWord = Math.floor(offset / 4);
+  const words = new Uint32Array(Math.ceil((offset + length) / 4) - firstWord);
+  for (let index = 0; index < words.length; index++) words[index] = mix(seed, firstWord + index);
+  return new Uint8Array(words.buffer, offset - firstWord * 4, length).slice();
 }
 
 function mix(seed: number, word: number): number {
