@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { promisify } from "node:util";
+import { sha256Hex } from "../util/sha256.js";
 import { gunzip } from "node:zlib";
 import { KBackupError } from "../errors.js";
 import type { ObjectStore } from "../ports/object-store.js";
@@ -26,7 +26,7 @@ export async function* readArchiveMembers(
     if (object.body.length !== member.length) {
       throw new KBackupError("Integrity", `The archive ${key} is truncated at byte ${member.offset + object.body.length}.`, { details: { key } });
     }
-    const digest = createHash("sha256").update(object.body).digest("hex");
+    const digest = sha256Hex(object.body);
     if (digest !== member.sha256) {
       throw new KBackupError("Integrity", `The archive ${key} is corrupt: the member at byte ${member.offset} fails its checksum.`, { details: { key, offset: member.offset } });
     }

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { sha256Hex } from "../util/sha256.js";
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
 import { TarWriter } from "./tar.js";
@@ -93,7 +94,7 @@ export class ResourceArchiveWriter {
         offset: this.offset,
         length: bytes.length,
         entries,
-        sha256: createHash("sha256").update(bytes).digest("hex"),
+        sha256: sha256Hex(bytes),
       });
       this.archiveHash.update(bytes);
       this.offset += bytes.length;

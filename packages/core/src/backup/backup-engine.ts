@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { KBackupError, throwIfAborted } from "../errors.js";
+import { sha256Hex } from "../util/sha256.js";
 import { planBackupHooks, resolveHookReferences, withBackupHooks } from "../hooks/index.js";
 import { ResourceArchiveWriter } from "../archive/resource-archive-writer.js";
 import { groupResourceOf, type ApiResource, type KubeObject } from "../kube/types.js";
@@ -123,7 +123,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
             ...(resource.namespaced ? { namespace: object.metadata.namespace } : {}),
             name,
             sizeInBytes: bytes.length,
-            sha256: createHash("sha256").update(bytes).digest("hex"),
+            sha256: sha256Hex(bytes),
           });
           backedUpTypes.set(groupResource, resource);
           progress.itemsBackedUp++;

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { KBackupError, isKBackupError, throwIfAborted } from "../errors.js";
+import { sha256Hex } from "../util/sha256.js";
 import { readArchiveMembers } from "../archive/archive-reader.js";
 import { apiVersionOf, groupResourceOf, parseApiVersion, type ApiResource, type KubeObject, type ResourceRef } from "../kube/types.js";
 import type { ClusterClient } from "../ports/cluster-client.js";
@@ -288,7 +288,7 @@ class RestoreRun {
     const volumes = this.typesByGroupResource.get(PERSISTENT_VOLUMES)!;
     const taken = await this.retry(() => this.request.targetCluster.get(volumes, name, { abortSignal: this.request.abortSignal }));
     if (!taken) return name;
-    const suffix = createHash("sha256").update(this.request.manifest.recoveryPointId + name).digest("hex").slice(0, 8);
+    const suffix = sha256Hex(this.request.manifest.recoveryPointId + name).slice(0, 8);
     return `${name.slice(0, 253 - 9)}-${suffix}`;
   }
 
@@ -370,9 +370,9 @@ class RestoreRun {
   private verify(path: string, data: Uint8Array): KubeObject {
     const item = this.itemsByPath.get(path);
     if (!item) throw new KBackupError("Integrity", `The archive holds ${path}, which its manifest does not list.`, { details: { path } });
-    const digest = createHash("sha256").update(data).digest("hex");
+    const digest = sha256Hex(data);
     if (digest !== item.sha256) throw new KBackupError("Integrity", `The backed-up object ${path} fails its checksum.`, { details: { path } });
-    return JSON.parse(new TextDecoder().decode(data)) as KubeObject;
+    return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8")) as KubeObject;
   }
 
   private record(type: Pick<ApiResource, "group" | "version" | "resource" | "kind">, object: KubeObject, sourceNamespace: string | undefined, result: Omit<RestoreItemResult, "group" | "version" | "resource" | "kind" | "name">): void {
