@@ -198,12 +198,12 @@ export class Repository {
   }
 
   /** Writes a volume through the repository's current copy (started on first use). See {@link SnapshotWriter.writeVolume}. */
-  writeVolume(reader: VolumeSource, options: WriteVolumeOptions = {}): Promise<RepositoryContent> {
+  async writeVolume(reader: VolumeSource, options: WriteVolumeOptions = {}): Promise<RepositoryContent> {
     return this.#writer().writeVolume(reader, options);
   }
 
   /** Writes a blob through the repository's current copy. See {@link SnapshotWriter.writeBlob}. */
-  writeBlob(body: ObjectBody, options: WriteBlobOptions = {}): Promise<RepositoryContent> {
+  async writeBlob(body: ObjectBody, options: WriteBlobOptions = {}): Promise<RepositoryContent> {
     return this.#writer().writeBlob(body, options);
   }
 
