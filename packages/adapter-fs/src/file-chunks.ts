@@ -60,13 +60,15 @@ export class FileChunks implements AsyncIterableIterator<Uint8Array> {
 }
 
 /**
- * `length` bytes of an open file from `position`. Throws `Integrity` when the file ends first:
+ * `length` bytes of an open file from `position`; `Aborted` once `signal` fires between reads.
+ * Throws `Integrity` when the file ends first:
  * the store never changes a published file in place, so only outside tampering can shorten one.
  */
-export async function readExactly(handle: FileHandle, position: number, length: number, key: string): Promise<Uint8Array> {
+export async function readExactly(handle: FileHandle, position: number, length: number, key: string, signal?: AbortSignal): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
   let filled = 0;
   while (filled < length) {
+    throwIfAborted(signal);
     const { bytesRead } = await handle.read(bytes, filled, length - filled, position + filled);
     if (bytesRead === 0) throw new KBackupError("Integrity", `The file of object ${key} ended before its recorded size: it was changed outside the store.`, { details: { key } });
     filled += bytesRead;

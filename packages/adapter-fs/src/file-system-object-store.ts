@@ -102,6 +102,9 @@ interface Written {
  *   such a write fails with `Conflict`. On case-insensitive file systems keys differing only in case
  *   name the same object.
  * - File system errors become `KBackupError`s naming the key (see `fsError`).
+ *
+ * Made for local POSIX file systems; a network file system whose O_EXCL create or `link()` is not
+ * atomic (old NFS versions) cannot keep conditional writes safe between machines.
  */
 export class FileSystemObjectStore implements ObjectStore {
   readonly capabilities: ObjectStoreCapabilities = { conditionalWrites: true, immutability: false, secondaryRead: false, leases: false };
@@ -161,8 +164,14 @@ export class FileSystemObjectStore implements ObjectStore {
           ...(options.metadata === undefined ? {} : { metadata: { ...options.metadata } }),
         };
         // The sidecar names both versions until the next commit, so whichever file a crash leaves is described.
-        await this.#sidecar(key, current?.entry === undefined ? [entry] : [entry, current.entry], true);
-        await this.#publish(key, written.path, options.ifNoneMatch === "*");
+        const previous = current?.entry === undefined ? [] : [current.entry];
+        await this.#sidecar(key, [entry, ...previous], true);
+        try {
+          await this.#publish(key, written.path, options.ifNoneMatch === "*");
+        } catch (error) {
+          await this.#sidecar(key, previous, false).catch(() => undefined);
+          throw error;
+        }
         return infoOf(key, written.stats, entry);
       });
     } finally {
@@ -181,7 +190,7 @@ export class FileSystemObjectStore implements ObjectStore {
     if (opened === undefined) return undefined;
     try {
       const { start, end } = rangeBounds(opened.info.size, options.range);
-      const body = await readExactly(opened.handle, start, end - start, key);
+      const body = await readExactly(opened.handle, start, end - start, key, options.abortSignal);
       throwIfAborted(options.abortSignal);
       return { info: opened.info, body };
     } catch (error) {

@@ -4,9 +4,10 @@ const CODES: Record<string, KBackupErrorCode> = {
   EACCES: "PermissionDenied",
   EPERM: "PermissionDenied",
   EROFS: "PermissionDenied",
-  // A full disk may be freed by a deletion running elsewhere; it is the store's state, not the request's fault.
-  ENOSPC: "Unavailable",
-  EDQUOT: "Unavailable",
+  // A full disk or an exhausted quota refuses writes as a cloud store's quota does (HTTP 403); retrying
+  // a large upload into it would only fill the disk again.
+  ENOSPC: "PermissionDenied",
+  EDQUOT: "PermissionDenied",
   EMFILE: "Unavailable",
   ENFILE: "Unavailable",
   EAGAIN: "Unavailable",
@@ -26,7 +27,7 @@ export function errnoOf(error: unknown): string | undefined {
 
 /**
  * A `KBackupError` for a failed file system call, naming what was done and to which key:
- * EACCES, EPERM, EROFS → PermissionDenied; ENOSPC, EDQUOT, EMFILE, ENFILE, EAGAIN, EBUSY → Unavailable;
+ * EACCES, EPERM, EROFS, ENOSPC, EDQUOT → PermissionDenied; EMFILE, ENFILE, EAGAIN, EBUSY → Unavailable;
  * ENAMETOOLONG → InvalidArgument; ENOTDIR, EISDIR, ENOTEMPTY → Conflict; anything else → Adapter.
  * A `KBackupError` is returned as it is.
  */

@@ -255,8 +255,8 @@ describe("FileSystemObjectStore between processes", () => {
 describe("fsError", () => {
   it("maps file system errors to codes, naming the key", () => {
     const cases: Array<[string, string]> = [
-      ["ENOSPC", "Unavailable"],
-      ["EDQUOT", "Unavailable"],
+      ["ENOSPC", "PermissionDenied"],
+      ["EDQUOT", "PermissionDenied"],
       ["EACCES", "PermissionDenied"],
       ["EPERM", "PermissionDenied"],
       ["EROFS", "PermissionDenied"],
