@@ -1,7 +1,7 @@
 import type { ObjectStore } from "../ports/object-store.js";
 import { forEachConcurrently } from "../util/concurrency.js";
 import { KBackupError } from "../errors.js";
-import { INDEX_FOLDER, indexIdOf, names } from "./repository-layout.js";
+import { INDEX_FOLDER, indexIdOf } from "./repository-layout.js";
 import { decodeIndex, type PackDescription } from "./pack-format.js";
 import { KnownChunkFilter } from "./known-chunk-filter.js";
 import { openObject } from "./sealed-object.js";
@@ -104,6 +104,3 @@ export class ChunkIndex {
 export function missingChunk(id: string, where: string): KBackupError {
   return new KBackupError("Integrity", `The chunk ${id} that ${where} references is in no index of the repository.`, { details: { chunkId: id } });
 }
-
-/** The name of the index object written for one pack. */
-export const packIndexName = (packId: string) => names.index(packId);
