@@ -44,6 +44,8 @@ for (const dir of readdirSync(join(root, "packages"))) {
   check(`are-the-types-wrong ${dir}`, bin("attw"), ["--pack", cwd, "--profile", "esm-only", "--quiet"]);
 }
 
+check("API reference (typedoc)", bin("typedoc"), ["--logLevel", "Error"]);
+
 console.log(`\nkbackup: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
 
