@@ -17,6 +17,8 @@ const BLOCK = 4096;
 const size = Number(process.env.SIZE_MB ?? 2048) * MiB;
 const runBlocks = Number(process.env.RUN_BLOCKS ?? 256);
 const workers = Number(process.env.WORKERS ?? availableParallelism());
+// A fixed gear seed, so that every run cuts the volume at the same places.
+const chunker = { gearSeed: "6b6261636b75702d62656e63682d3031" };
 const scenarios = ["copy-rss", "full"] as const;
 type Scenario = (typeof scenarios)[number];
 
@@ -138,7 +140,7 @@ async function peakRssDuring<T>(work: () => Promise<T>): Promise<{ result: T; pe
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const rate = (bytes: number, ms: number) => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
-const rssMb = () => (process.resourceUsage().maxRSS / 1024).toFixed(0);
+const rssMb = () => ((process.resourceUsage().maxRSS * 1024) / 1e6).toFixed(0);
 
 async function run(name: Scenario): Promise<void> {
   const keyProvider = new PassphraseKeyProvider("bench passphrase");
@@ -147,7 +149,7 @@ async function run(name: Scenario): Promise<void> {
 
   if (name === "copy-rss") {
     const store = new DroppingStore();
-    const repository = await Repository.init(store, { keyProvider, workers });
+    const repository = await Repository.init(store, { keyProvider, workers, chunker });
     const baseline = process.memoryUsage.rss();
     const start = performance.now();
     const { peak } = await peakRssDuring(async () => {
@@ -162,7 +164,7 @@ async function run(name: Scenario): Promise<void> {
   }
 
   const store = new MemoryObjectStore();
-  const repository = await Repository.init(store, { keyProvider, workers });
+  const repository = await Repository.init(store, { keyProvider, workers, chunker });
   let start = performance.now();
   const { result: first, peak: copyPeak } = await peakRssDuring(async () => {
     const content = await repository.writeVolume(volume);
