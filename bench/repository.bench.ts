@@ -33,13 +33,16 @@ class SyntheticVolume {
   readonly #randomStart: number;
   readonly #pool: Buffer;
   readonly #changed: Set<number>;
+  readonly #changedKey: string;
 
-  constructor(sizeInBytes: number, changed: Set<number> = new Set()) {
+  /** `changedKey` seeds the new content of changed blocks, so that two changed versions share none of it. */
+  constructor(sizeInBytes: number, changed: Set<number> = new Set(), changedKey = "changed") {
     this.sizeInBytes = sizeInBytes;
     const blocks = Math.ceil(sizeInBytes / BLOCK);
     this.#textStart = Math.floor(blocks / 3) * BLOCK;
     this.#randomStart = Math.floor((2 * blocks) / 3) * BLOCK;
     this.#changed = changed;
+    this.#changedKey = changedKey;
     const words = "the a backup of volume snapshot cluster node pod restore vault retention policy daily weekly copy chunk index pack store key data log row page table".split(" ");
     this.#pool = Buffer.alloc(MiB + BLOCK);
     let state = 7;
@@ -64,7 +67,7 @@ class SyntheticVolume {
         at = stop;
         continue;
       }
-      if (this.#changed.has(block)) keystream("changed", at, out.subarray(at - offset, blockEnd - offset));
+      if (this.#changed.has(block)) keystream(this.#changedKey, at, out.subarray(at - offset, blockEnd - offset));
       else if (at >= this.#textStart) {
         const start = (Math.imul(block, 2654435761) >>> 0) % MiB;
         this.#pool.copy(out, at - offset, start + (at - block * BLOCK), start + (blockEnd - block * BLOCK));
@@ -176,10 +179,11 @@ async function run(name: Scenario): Promise<void> {
   console.log(`  first copy            ${rate(size, ms)} (${(ms / 1000).toFixed(1)} s), stored ${mb(afterFirst)} MB, ${first.chunks.length} chunks; peak RSS ${mb(copyPeak)} MB less ${mb(afterFirst)} MB stored = ${mb(copyPeak - afterFirst)} MB`);
 
   const changed = changedBlocks(runBlocks);
-  const changedVolume = new SyntheticVolume(size, changed);
   const changedBytes = changed.size * BLOCK;
   let hydrateThis: RepositoryContent | undefined;
+  const versions = { ranges: new SyntheticVolume(size, changed, "changed-a"), full: new SyntheticVolume(size, changed, "changed-b") };
   for (const withRanges of [true, false]) {
+    const changedVolume = withRanges ? versions.ranges : versions.full;
     const writer = repository.startSnapshot();
     start = performance.now();
     const second = await writer.writeVolume(changedVolume, withRanges ? { parent: first, changedRanges: rangesOf(changed) } : {});
@@ -201,7 +205,7 @@ async function run(name: Scenario): Promise<void> {
   }
   // The writer's workers stop first, so that the hydration's memory is its own.
   await repository.close();
-  await hydrate(store, keyProvider, hydrateThis!, changedVolume);
+  await hydrate(store, keyProvider, hydrateThis!, versions.ranges);
   const held = await storedBytes(store);
   console.log(`  process peak RSS      ${rssMb()} MB, with ${mb(held)} MB of objects in the memory store and two repositories' key derivations (128 MiB each)`);
 }
