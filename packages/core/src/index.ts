@@ -27,3 +27,4 @@ export * from "./jobs/job.js";
 export * from "./vault/backup-vault.js";
 export * from "./vault/backup-instance.js";
 export * from "./repository/index.js";
+export * from "./center/index.js";

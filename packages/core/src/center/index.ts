@@ -1,0 +1,15 @@
+export * from "./backup-center.js";
+export * from "./center-records.js";
+export * from "./compliance.js";
+export * from "./cost-estimate.js";
+export * from "./csv.js";
+export * from "./job-alert.js";
+export * from "./job-export.js";
+export { JOB_OPERATIONS, JOB_STATUSES, normalizeJobFilter, type JobFilter, type NormalizedJobFilter } from "./job-filter.js";
+export { DEFAULT_JOB_PAGE_SIZE, MAX_JOB_PAGE_SIZE, type InstanceJobFacts } from "./job-index.js";
+export * from "./price-table.js";
+export * from "./protection-overview.js";
+export * from "./storage-growth.js";
+export * from "./usage.js";
+export * from "./vault-reader.js";
+export * from "./verify-recovery-point.js";
