@@ -1,8 +1,13 @@
 // Backup and restore throughput on a synthetic cluster, and peak memory.
 //   node bench/engines.bench.ts            all scenarios, each in its own process
 //   node bench/engines.bench.ts backup     one scenario
-// Options by environment: OBJECTS (100000), NAMESPACES (100), LATENCY_MS (2), SERIAL_OBJECTS (5000).
+// Options by environment: OBJECTS (100000), NAMESPACES (100), LATENCY_MS (2), SERIAL_OBJECTS (5000),
+// STORE (fs: a temporary directory, the embedded default; or memory).
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FileSystemObjectStore } from "@kbackup/adapter-fs";
 import { newRecoveryPointId, parseBackupDatasourceParameters, parseRestoreCriteria, runBackup, runRestore } from "@kbackup/core";
 import { MemoryCluster, MemoryObjectStore } from "@kbackup/adapter-memory";
 import { syntheticCluster } from "@kbackup/testing";
@@ -11,6 +16,7 @@ const objects = Number(process.env.OBJECTS ?? 100_000);
 const namespaces = Number(process.env.NAMESPACES ?? 100);
 const latencyInMs = Number(process.env.LATENCY_MS ?? 2);
 const serialObjects = Number(process.env.SERIAL_OBJECTS ?? 5_000);
+const storeKind = process.env.STORE ?? "fs";
 const scenarios = ["backup", "restore", "restore-serial"] as const;
 type Scenario = (typeof scenarios)[number];
 
@@ -27,7 +33,10 @@ if (!scenario) {
 async function run(name: Scenario): Promise<void> {
   const count = name === "restore-serial" ? serialObjects : objects;
   const source = syntheticCluster({ objects: count, namespaces, objectSizeInBytes: 2048 });
-  const store = new MemoryObjectStore();
+  // The embedded default stores on disk; STORE=memory keeps the archive in this process instead.
+  const storeRoot = mkdtempSync(join(tmpdir(), "kbackup-bench-"));
+  const store = storeKind === "memory" ? new MemoryObjectStore() : new FileSystemObjectStore({ root: storeRoot });
+  process.on("exit", () => rmSync(storeRoot, { recursive: true, force: true }));
   const recoveryPointId = newRecoveryPointId(new Date());
   const baselineInMb = process.memoryUsage().rss / 1024 / 1024;
   const backupStart = performance.now();
