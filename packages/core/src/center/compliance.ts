@@ -192,7 +192,7 @@ export function complianceReport(input: ComplianceInput): ComplianceReport {
       const detail = instance.protectionStatus.errorDetails;
       own.push({ ...base, check: "ProtectionError", severity: "Critical", message: `Protection of ${instance.name} is in error${detail ? `: ${detail.message}` : ""}.` });
     }
-    if (instance.policyName !== undefined && !takesScheduledBackups(state)) {
+    if (instance.policyName !== undefined && !takesScheduledBackups(state) && state !== "ProtectionError") {
       own.push({ ...base, check: "ProtectionSuspended", severity: "Info", message: `${instance.name} takes no scheduled backups: its protection is ${state}.` });
     }
     const policy = instance.policyName === undefined ? undefined : factsOf(instance.vaultName, instance.policyName);
