@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sha256Hex } from "../util/sha256.js";
 import { promisify } from "node:util";
-import { gzip } from "node:zlib";
+import { gzip, gzipSync } from "node:zlib";
 import { TarWriter } from "./tar.js";
 import type { ArchiveMember } from "./archive-format.js";
 
@@ -11,6 +11,15 @@ const gzipAsync = promisify(gzip);
 export const ARCHIVE_MEMBER_TARGET_BYTES = 1024 * 1024;
 
 const MAX_MEMBERS_IN_FLIGHT = 3;
+
+// Below this, a trip to the thread pool costs more than compressing in place.
+const SYNC_COMPRESSION_BELOW_BYTES = 64 * 1024;
+
+/** gzip of one member: small ones at once, big ones on the thread pool with output chunks sized to them. */
+function compress(raw: Buffer, level: number): Promise<Buffer> {
+  if (raw.length < SYNC_COMPRESSION_BELOW_BYTES) return Promise.resolve(gzipSync(raw, { level }));
+  return gzipAsync(raw, { level, chunkSize: Math.min(256 * 1024, raw.length) });
+}
 
 /** Where the compressed bytes go, in order. */
 export type ArchiveSink = (chunk: Uint8Array) => Promise<void>;
@@ -82,7 +91,7 @@ export class ResourceArchiveWriter {
     this.pendingEntries = 0;
     this.pendingGroup = undefined;
     this.membersCut++;
-    const compressed = gzipAsync(raw, { level: this.compressionLevel, chunkSize: 256 * 1024 });
+    const compressed = compress(raw, this.compressionLevel);
     compressed.catch(() => undefined);
     const previous = this.inFlight;
     // Members compress on the thread pool while the caller goes on; they are written in order.
