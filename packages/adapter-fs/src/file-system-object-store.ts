@@ -4,9 +4,16 @@ import { link, lstat, mkdir, open, readdir, rename, rmdir, stat, unlink, type Fi
 import { dirname, join, sep } from "node:path";
 import {
   KBackupError,
+  assertValidByteRange,
+  assertValidObjectBody,
+  assertValidObjectMetadata,
+  assertValidPageSize,
+  assertValidWriteConditions,
+  byteRangeBounds,
   invalidArgument,
   isKBackupError,
   pagedIterator,
+  sameEtag,
   throwIfAborted,
   type DeleteStoredObjectOptions,
   type GetStoredObjectOptions,
@@ -26,16 +33,7 @@ import { FileChunks, readExactly } from "./file-chunks.js";
 import { errnoOf, fsError } from "./fs-errors.js";
 import { withKeyLock } from "./key-lock.js";
 import { walkKeys } from "./list-keys.js";
-import {
-  assertValidBody,
-  assertValidConditions,
-  assertValidMetadata,
-  assertValidObjectKey,
-  assertValidPageSize,
-  assertValidRange,
-  rangeBounds,
-  sameEtag,
-} from "./object-store-arguments.js";
+import { assertValidFileSystemKey } from "./object-store-arguments.js";
 import { fileIdentity, readSidecar, syncFolder, writeSidecar, type SidecarEntry } from "./sidecar.js";
 import { StagedWriter } from "./staged-writer.js";
 import { StoreLayout } from "./store-layout.js";
@@ -139,10 +137,10 @@ export class FileSystemObjectStore implements ObjectStore {
    * the commit starts. On any failure the previous object (or none) is left in place.
    */
   async put(key: string, body: ObjectBody, options: PutStoredObjectOptions = {}): Promise<ObjectInfo> {
-    assertValidObjectKey(key);
-    assertValidBody(body);
-    assertValidConditions(options);
-    assertValidMetadata(options.metadata);
+    assertValidFileSystemKey(key);
+    assertValidObjectBody(body);
+    assertValidWriteConditions(options);
+    assertValidObjectMetadata(options.metadata);
     if (options.contentType !== undefined && typeof options.contentType !== "string") {
       throw invalidArgument("options.contentType", "must be a string");
     }
@@ -182,14 +180,14 @@ export class FileSystemObjectStore implements ObjectStore {
 
   /** The object's bytes (or `range` of them) and info, as of one version; `undefined` if missing. */
   async get(key: string, options: GetStoredObjectOptions = {}): Promise<StoredObject | undefined> {
-    assertValidObjectKey(key);
-    assertValidRange(options.range);
+    assertValidFileSystemKey(key);
+    assertValidByteRange(options.range);
     throwIfAborted(options.abortSignal);
     await this.#prepare();
     const opened = await this.#open(key, options.abortSignal);
     if (opened === undefined) return undefined;
     try {
-      const { start, end } = rangeBounds(opened.info.size, options.range);
+      const { start, end } = byteRangeBounds(opened.info.size, options.range);
       const body = await readExactly(opened.handle, start, end - start, key, options.abortSignal);
       throwIfAborted(options.abortSignal);
       return { info: opened.info, body };
@@ -207,19 +205,19 @@ export class FileSystemObjectStore implements ObjectStore {
    * `Aborted` once the signal fires.
    */
   async getStream(key: string, options: GetStoredObjectOptions = {}): Promise<StoredObjectStream | undefined> {
-    assertValidObjectKey(key);
-    assertValidRange(options.range);
+    assertValidFileSystemKey(key);
+    assertValidByteRange(options.range);
     throwIfAborted(options.abortSignal);
     await this.#prepare();
     const opened = await this.#open(key, options.abortSignal);
     if (opened === undefined) return undefined;
-    const { start, end } = rangeBounds(opened.info.size, options.range);
+    const { start, end } = byteRangeBounds(opened.info.size, options.range);
     return { info: opened.info, body: new FileChunks(key, opened.handle, start, end, this.#chunkSize, options.abortSignal) };
   }
 
   /** The object's info; `undefined` if missing. */
   async head(key: string, options: OperationOptions = {}): Promise<ObjectInfo | undefined> {
-    assertValidObjectKey(key);
+    assertValidFileSystemKey(key);
     throwIfAborted(options.abortSignal);
     await this.#prepare();
     return this.#look(key, options.abortSignal);
@@ -275,8 +273,8 @@ export class FileSystemObjectStore implements ObjectStore {
    * (also with `ifMatch`). `PreconditionFailed` when `ifMatch` differs from the current ETag.
    */
   async delete(key: string, options: DeleteStoredObjectOptions = {}): Promise<boolean> {
-    assertValidObjectKey(key);
-    assertValidConditions({ ifMatch: options.ifMatch });
+    assertValidFileSystemKey(key);
+    assertValidWriteConditions({ ifMatch: options.ifMatch });
     throwIfAborted(options.abortSignal);
     await this.#prepare();
     return this.#locked(key, options.abortSignal, async () => {

@@ -14,6 +14,7 @@ export * from "./policy/index.js";
 export * from "./hooks/index.js";
 export * from "./util/retry.js";
 export * from "./util/concurrency.js";
+export * from "./util/object-store-arguments.js";
 export * from "./archive/tar.js";
 export * from "./recovery-point/layout.js";
 export * from "./recovery-point/manifest.js";

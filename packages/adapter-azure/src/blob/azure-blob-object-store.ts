@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { BlobDownloadResponseParsed, BlobGetPropertiesResponse, BlobItem, ContainerClient } from "@azure/storage-blob";
 import {
+  assertValidByteRange,
+  assertValidObjectBody,
   forEachConcurrently,
   isKBackupError,
   KBackupError,
@@ -24,7 +26,7 @@ import { resolveBlobOptions, type AzureBlobObjectStoreOptions, type ResolvedBlob
 import { fromBlobMetadata, toBlobMetadata } from "./blob-metadata.js";
 import { abortable, blocksOf } from "./body-blocks.js";
 import type { AcquireLeaseOptions, LeasableObjectStore, LeasedDeleteOptions, LeasedPutOptions, ObjectLease } from "./leasable-object-store.js";
-import { assertValidBody, assertValidConditions, assertValidKey, assertValidMetadata, assertValidRange } from "./object-arguments.js";
+import { assertValidConditions, assertValidKey, assertValidMetadata } from "./object-arguments.js";
 
 // Azure's default content type: a blob written without one reads back with it.
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
@@ -95,7 +97,7 @@ export class AzureBlobObjectStore implements LeasableObjectStore {
   /** Stores `body` under `key` (see the class notes on atomicity); `leaseId` is needed on a leased blob. */
   async put(key: string, body: ObjectBody, options: LeasedPutOptions = {}): Promise<ObjectInfo> {
     assertValidKey(key);
-    assertValidBody(body);
+    assertValidObjectBody(body);
     assertValidConditions(options);
     assertValidMetadata(options.metadata);
     if (options.contentType !== undefined && (typeof options.contentType !== "string" || options.contentType === "")) {
@@ -119,7 +121,7 @@ export class AzureBlobObjectStore implements LeasableObjectStore {
   /** The object (or a range of it), read in parallel ranges pinned to one ETag; undefined if missing. */
   async get(key: string, options: GetStoredObjectOptions = {}): Promise<StoredObject | undefined> {
     assertValidKey(key);
-    assertValidRange(options.range);
+    assertValidByteRange(options.range);
     throwIfAborted(options.abortSignal);
     for (let attempt = 1; ; attempt++) {
       try {
@@ -133,7 +135,7 @@ export class AzureBlobObjectStore implements LeasableObjectStore {
   /** The object as a stream of chunks, pinned to the ETag it had when opened; undefined if missing. */
   async getStream(key: string, options: GetStoredObjectOptions = {}): Promise<StoredObjectStream | undefined> {
     assertValidKey(key);
-    assertValidRange(options.range);
+    assertValidByteRange(options.range);
     throwIfAborted(options.abortSignal);
     const opened = await this.#download(key, options.range?.offset ?? 0, options.range?.length, undefined, options.abortSignal);
     if (opened === undefined || "empty" in opened) return opened && { info: opened.info, body: emptyStream() };

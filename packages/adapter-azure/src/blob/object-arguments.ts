@@ -1,74 +1,35 @@
-import { invalidArgument, type ByteRange, type ObjectBody } from "@kbackup/core";
+import { assertValidObjectKey, assertValidObjectMetadata, assertValidWriteConditions, invalidArgument } from "@kbackup/core";
 
 /**
- * Throws `InvalidArgument` unless `key` is a valid object key: a non-empty string of `/`-separated
- * segments, none empty, `.` or `..`, with no NUL. (A leading or trailing `/` makes an empty segment.)
+ * Throws `InvalidArgument` unless `key` is a valid object key (`assertValidObjectKey`) of at most
+ * 1,024 characters, Azure's limit on a blob name.
  */
 export function assertValidKey(key: unknown, field = "key"): asserts key is string {
-  if (typeof key !== "string" || key === "") throw invalidArgument(field, "an object key must be a non-empty string");
-  if (key.includes("\0")) throw invalidArgument(field, `the object key ${JSON.stringify(key)} contains a NUL character`);
-  for (const segment of key.split("/")) {
-    if (segment === "" || segment === "." || segment === "..") {
-      throw invalidArgument(field, `the object key ${JSON.stringify(key)} has an empty, "." or ".." segment`);
-    }
-  }
+  assertValidObjectKey(key, field);
   // Blob names are at most 1,024 characters; the prefix is checked with the whole name.
   if (key.length > 1024) throw invalidArgument(field, "an object key has at most 1,024 characters");
 }
 
-const METADATA_KEY = /^[a-z0-9_]+$/;
 // Metadata travels in HTTP headers, which carry visible ASCII and inner spaces only.
 const METADATA_VALUE = /^(?:[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?)?$/;
 
 /**
- * Throws `InvalidArgument` unless `metadata` maps lower-case letters, digits and `_` to strings of
- * printable ASCII without leading or trailing spaces (what an HTTP header keeps exactly).
+ * Throws `InvalidArgument` unless `metadata` is valid object metadata (`assertValidObjectMetadata`)
+ * whose values are printable ASCII without leading or trailing spaces (what an HTTP header keeps exactly).
  */
 export function assertValidMetadata(metadata: unknown, field = "options.metadata"): asserts metadata is Record<string, string> | undefined {
+  assertValidObjectMetadata(metadata, field);
   if (metadata === undefined) return;
-  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
-    throw invalidArgument(field, "metadata must be an object of string values");
-  }
   for (const [name, value] of Object.entries(metadata)) {
-    if (!METADATA_KEY.test(name)) throw invalidArgument(`${field}.${name}`, "metadata keys are lower-case letters, digits and _");
-    if (typeof value !== "string") throw invalidArgument(`${field}.${name}`, "metadata values must be strings");
     if (!METADATA_VALUE.test(value)) {
       throw invalidArgument(`${field}.${name}`, "Azure keeps metadata values of printable ASCII without leading or trailing spaces only");
     }
   }
 }
 
-/** Throws `InvalidArgument` unless `range` is absent or a non-negative integer offset and length. */
-export function assertValidRange(range: unknown, field = "options.range"): asserts range is ByteRange | undefined {
-  if (range === undefined) return;
-  const candidate = range as Partial<ByteRange> | null;
-  if (typeof candidate !== "object" || candidate === null) throw invalidArgument(field, "a range must be { offset, length? }");
-  if (!Number.isSafeInteger(candidate.offset) || (candidate.offset as number) < 0) {
-    throw invalidArgument(`${field}.offset`, "must be a non-negative integer");
-  }
-  if (candidate.length !== undefined && (!Number.isSafeInteger(candidate.length) || candidate.length < 0)) {
-    throw invalidArgument(`${field}.length`, "must be a non-negative integer");
-  }
-}
-
-/** Throws `InvalidArgument` unless `body` is a Uint8Array or an async iterable of them. */
-export function assertValidBody(body: unknown, field = "body"): asserts body is ObjectBody {
-  if (body instanceof Uint8Array) return;
-  if (typeof body === "object" && body !== null && Symbol.asyncIterator in body) return;
-  throw invalidArgument(field, "a body must be a Uint8Array or an async iterable of Uint8Array chunks");
-}
-
-/** Throws `InvalidArgument` for contradictory or malformed write conditions. */
+/** Throws `InvalidArgument` for malformed or contradictory write conditions (`assertValidWriteConditions`) or an empty lease id. */
 export function assertValidConditions(options: { ifNoneMatch?: unknown; ifMatch?: unknown; leaseId?: unknown }): void {
-  if (options.ifNoneMatch !== undefined && options.ifNoneMatch !== "*") {
-    throw invalidArgument("options.ifNoneMatch", 'the only supported value is "*"');
-  }
-  if (options.ifMatch !== undefined && (typeof options.ifMatch !== "string" || options.ifMatch === "")) {
-    throw invalidArgument("options.ifMatch", "must be a non-empty ETag string");
-  }
-  if (options.ifNoneMatch !== undefined && options.ifMatch !== undefined) {
-    throw invalidArgument("options.ifMatch", "cannot be combined with ifNoneMatch");
-  }
+  assertValidWriteConditions(options);
   if (options.leaseId !== undefined && (typeof options.leaseId !== "string" || options.leaseId === "")) {
     throw invalidArgument("options.leaseId", "must be a non-empty lease id");
   }

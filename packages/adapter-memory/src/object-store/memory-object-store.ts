@@ -1,7 +1,15 @@
 import {
   KBackupError,
+  assertValidByteRange,
+  assertValidObjectBody,
+  assertValidObjectKey,
+  assertValidObjectMetadata,
+  assertValidPageSize,
+  assertValidWriteConditions,
+  byteRangeBounds,
   invalidArgument,
   pagedIterator,
+  sameEtag,
   systemClock,
   throwIfAborted,
   type Clock,
@@ -18,16 +26,6 @@ import {
   type StoredObject,
   type StoredObjectStream,
 } from "@kbackup/core";
-import { sameEtag } from "./etag.js";
-import {
-  assertValidBody,
-  assertValidConditions,
-  assertValidMetadata,
-  assertValidObjectKey,
-  assertValidPageSize,
-  assertValidRange,
-  rangeBounds,
-} from "./object-store-arguments.js";
 import { readBody } from "./read-body.js";
 
 export interface MemoryObjectStoreOptions {
@@ -87,9 +85,9 @@ export class MemoryObjectStore implements ObjectStore {
    */
   async put(key: string, body: ObjectBody, options: PutStoredObjectOptions = {}): Promise<ObjectInfo> {
     assertValidObjectKey(key);
-    assertValidBody(body);
-    assertValidConditions(options);
-    assertValidMetadata(options.metadata);
+    assertValidObjectBody(body);
+    assertValidWriteConditions(options);
+    assertValidObjectMetadata(options.metadata);
     if (options.contentType !== undefined && typeof options.contentType !== "string") {
       throw invalidArgument("options.contentType", "must be a string");
     }
@@ -114,11 +112,11 @@ export class MemoryObjectStore implements ObjectStore {
   /** A copy of the object's bytes (or of `range` of them) and its info; `undefined` if missing. */
   async get(key: string, options: GetStoredObjectOptions = {}): Promise<StoredObject | undefined> {
     assertValidObjectKey(key);
-    assertValidRange(options.range);
+    assertValidByteRange(options.range);
     await this.#arrive(options.abortSignal);
     const entry = this.#objects.get(key);
     if (entry === undefined) return undefined;
-    const { start, end } = rangeBounds(entry.bytes.length, options.range);
+    const { start, end } = byteRangeBounds(entry.bytes.length, options.range);
     return { info: infoOf(key, entry), body: entry.bytes.slice(start, end) };
   }
 
@@ -128,11 +126,11 @@ export class MemoryObjectStore implements ObjectStore {
    */
   async getStream(key: string, options: GetStoredObjectOptions = {}): Promise<StoredObjectStream | undefined> {
     assertValidObjectKey(key);
-    assertValidRange(options.range);
+    assertValidByteRange(options.range);
     await this.#arrive(options.abortSignal);
     const entry = this.#objects.get(key);
     if (entry === undefined) return undefined;
-    const { start, end } = rangeBounds(entry.bytes.length, options.range);
+    const { start, end } = byteRangeBounds(entry.bytes.length, options.range);
     return { info: infoOf(key, entry), body: chunksOf(entry.bytes, start, end, this.#chunkSize, options.abortSignal) };
   }
 
@@ -181,7 +179,7 @@ export class MemoryObjectStore implements ObjectStore {
    */
   async delete(key: string, options: DeleteStoredObjectOptions = {}): Promise<boolean> {
     assertValidObjectKey(key);
-    assertValidConditions({ ifMatch: options.ifMatch });
+    assertValidWriteConditions({ ifMatch: options.ifMatch });
     await this.#arrive(options.abortSignal);
     const entry = this.#objects.get(key);
     if (entry === undefined) return false;
