@@ -12,6 +12,7 @@ import {
   byteRangeBounds,
   invalidArgument,
   isKBackupError,
+  objectBodyChunks,
   pagedIterator,
   sameEtag,
   throwIfAborted,
@@ -28,7 +29,6 @@ import {
   type StoredObject,
   type StoredObjectStream,
 } from "@kbackup/core";
-import { abortable } from "./abortable.js";
 import { FileChunks, readExactly } from "./file-chunks.js";
 import { errnoOf, fsError } from "./fs-errors.js";
 import { withKeyLock } from "./key-lock.js";
@@ -445,7 +445,7 @@ export class FileSystemObjectStore implements ObjectStore {
     const hash = createHash("sha256");
     const writer = new StagedWriter(handle);
     try {
-      for await (const chunk of bodyChunks(key, body, signal)) {
+      for await (const chunk of objectBodyChunks(key, body, signal)) {
         hash.update(chunk);
         await writer.write(chunk);
       }
@@ -556,22 +556,6 @@ function isMissing(error: unknown): boolean {
   const errno = errnoOf(error);
   // ENOTDIR: a segment of the key is a file, so the key names nothing.
   return errno === "ENOENT" || errno === "ENOTDIR";
-}
-
-async function* bodyChunks(key: string, body: ObjectBody, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
-  if (body instanceof Uint8Array) {
-    yield body;
-    return;
-  }
-  try {
-    for await (const chunk of abortable(body, signal)) {
-      if (!(chunk instanceof Uint8Array)) throw invalidArgument("body", `the body of ${key} yielded a chunk that is not a Uint8Array`);
-      yield chunk;
-    }
-  } catch (error) {
-    if (isKBackupError(error)) throw error;
-    throw new KBackupError("Adapter", `Reading the body of ${key} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {

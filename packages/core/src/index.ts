@@ -15,6 +15,7 @@ export * from "./hooks/index.js";
 export * from "./util/retry.js";
 export * from "./util/concurrency.js";
 export * from "./util/object-store-arguments.js";
+export * from "./util/object-body.js";
 export * from "./archive/tar.js";
 export * from "./recovery-point/layout.js";
 export * from "./recovery-point/manifest.js";

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BlobDownloadResponseParsed, BlobGetPropertiesResponse, BlobItem, ContainerClient } from "@azure/storage-blob";
 import {
+  abortableIterable,
   assertValidByteRange,
   assertValidObjectBody,
   forEachConcurrently,
@@ -24,7 +25,7 @@ import {
 import { toKBackupError, type AzureErrorContext } from "../azure-errors.js";
 import { resolveBlobOptions, type AzureBlobObjectStoreOptions, type ResolvedBlobOptions } from "./azure-blob-options.js";
 import { fromBlobMetadata, toBlobMetadata } from "./blob-metadata.js";
-import { abortable, blocksOf } from "./body-blocks.js";
+import { blocksOf } from "./body-blocks.js";
 import type { AcquireLeaseOptions, LeasableObjectStore, LeasedDeleteOptions, LeasedPutOptions, ObjectLease } from "./leasable-object-store.js";
 import { assertValidConditions, assertValidKey, assertValidMetadata } from "./object-arguments.js";
 
@@ -145,7 +146,7 @@ export class AzureBlobObjectStore implements LeasableObjectStore {
     async function* body(): AsyncGenerator<Uint8Array, void, undefined> {
       if (!stream) return;
       try {
-        for await (const chunk of abortable(stream as AsyncIterable<Buffer>, options.abortSignal)) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+        for await (const chunk of abortableIterable(stream as AsyncIterable<Buffer>, options.abortSignal)) yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
       } catch (error) {
         throw toKBackupError(error, context);
       } finally {
@@ -476,7 +477,7 @@ async function readAll(response: BlobDownloadResponseParsed, target: Uint8Array,
   if (!stream) return 0;
   let filled = 0;
   try {
-    for await (const chunk of abortable(stream as AsyncIterable<Buffer>, signal)) {
+    for await (const chunk of abortableIterable(stream as AsyncIterable<Buffer>, signal)) {
       const taken = Math.min(chunk.length, target.length - filled);
       target.set(chunk.subarray(0, taken), filled);
       filled += taken;

@@ -1,4 +1,4 @@
-import { abortedError, invalidArgument, isKBackupError, KBackupError, throwIfAborted, type ObjectBody } from "@kbackup/core";
+import { objectBodyChunks, throwIfAborted, type ObjectBody } from "@kbackup/core";
 
 /** Azure's most blocks in one block blob. */
 export const MAX_BLOCKS_PER_BLOB = 50_000;
@@ -20,7 +20,7 @@ export function blockSizeAt(index: number, blockSize: number, knownSize: number 
  * Cuts `body` into blocks of `blockSizeAt` bytes (the last one shorter). A Uint8Array body is
  * sliced without copying; a stream's chunks are gathered into new buffers. Fails with `Aborted`
  * as soon as `signal` fires, even while the stream is waited on; with `InvalidArgument` for a
- * chunk that is not a Uint8Array; with `Adapter` when the stream itself fails.
+ * chunk that is not a Uint8Array; with `Adapter` when the stream itself fails (`objectBodyChunks`).
  */
 export async function* blocksOf(key: string, body: ObjectBody, blockSize: number, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array, void, undefined> {
   if (body instanceof Uint8Array) {
@@ -34,71 +34,20 @@ export async function* blocksOf(key: string, body: ObjectBody, blockSize: number
   let index = 0;
   let block = Buffer.allocUnsafe(blockSizeAt(index, blockSize, undefined));
   let filled = 0;
-  try {
-    for await (const chunk of abortable(body, signal)) {
-      if (!(chunk instanceof Uint8Array)) throw invalidArgument("body", `the body of ${key} yielded a chunk that is not a Uint8Array`);
-      let offset = 0;
-      while (offset < chunk.length) {
-        const taken = Math.min(block.length - filled, chunk.length - offset);
-        block.set(chunk.subarray(offset, offset + taken), filled);
-        filled += taken;
-        offset += taken;
-        if (filled === block.length) {
-          yield block;
-          index++;
-          block = Buffer.allocUnsafe(blockSizeAt(index, blockSize, undefined));
-          filled = 0;
-        }
+  for await (const chunk of objectBodyChunks(key, body, signal)) {
+    let offset = 0;
+    while (offset < chunk.length) {
+      const taken = Math.min(block.length - filled, chunk.length - offset);
+      block.set(chunk.subarray(offset, offset + taken), filled);
+      filled += taken;
+      offset += taken;
+      if (filled === block.length) {
+        yield block;
+        index++;
+        block = Buffer.allocUnsafe(blockSizeAt(index, blockSize, undefined));
+        filled = 0;
       }
     }
-  } catch (error) {
-    if (isKBackupError(error)) throw error;
-    throw new KBackupError("Adapter", `Reading the body of ${key} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   if (filled > 0) yield block.subarray(0, filled);
-}
-
-/**
- * Iterates `source`, failing with `Aborted` as soon as `signal` fires, even while a chunk is awaited.
- * When iteration stops early the source is told to stop (`return()`) without waiting for it, since
- * a source blocked on its own I/O may never answer.
- */
-export async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal | undefined): AsyncGenerator<T, void, undefined> {
-  const iterator = source[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      throwIfAborted(signal);
-      const result = await raceAbort(iterator.next(), signal);
-      if (result.done) {
-        finished = true;
-        return;
-      }
-      yield result.value;
-    }
-  } finally {
-    if (!finished) Promise.resolve(iterator.return?.()).catch(() => undefined);
-  }
-}
-
-/** `promise`, or an `Aborted` rejection as soon as `signal` fires. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
-  // The pending promise may still reject after an abort; nobody waits for it then.
-  promise.catch(() => undefined);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortedError(signal));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }

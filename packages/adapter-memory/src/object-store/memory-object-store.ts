@@ -9,6 +9,7 @@ import {
   byteRangeBounds,
   invalidArgument,
   pagedIterator,
+  readObjectBody,
   sameEtag,
   systemClock,
   throwIfAborted,
@@ -26,7 +27,6 @@ import {
   type StoredObject,
   type StoredObjectStream,
 } from "@kbackup/core";
-import { readBody } from "./read-body.js";
 
 export interface MemoryObjectStoreOptions {
   /** Each call (and each page of a list) waits this long first, to imitate a remote store. Default 0. */
@@ -94,7 +94,7 @@ export class MemoryObjectStore implements ObjectStore {
     await this.#arrive(options.abortSignal);
     // Checked before reading the body too, so that a doomed write does not consume a large stream.
     this.#checkConditions(key, options);
-    const bytes = await readBody(key, body, options.abortSignal);
+    const bytes = await readObjectBody(key, body, options.abortSignal);
     throwIfAborted(options.abortSignal);
     this.#checkConditions(key, options);
     const entry: Entry = {
