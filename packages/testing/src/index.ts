@@ -4,3 +4,4 @@ export * from "./conformance/index.js";
 export * from "./faults/index.js";
 export * from "./fixtures/index.js";
 export * from "./manual-clock.js";
+export * from "./tls/self-signed-certificate.js";

@@ -18,7 +18,7 @@ import { badRequest, failure, pathNotFound, statusOf, StatusError, type KubeStat
 import { LocalSnapshotStorage } from "./local-snapshot-storage.js";
 import { openApiDocument, openApiPaths } from "./openapi-documents.js";
 import { serveResource, type ResourceRequestContext } from "./resource-requests.js";
-import { selfSignedCertificate } from "./self-signed-certificate.js";
+import { selfSignedCertificate } from "../tls/self-signed-certificate.js";
 import { ServedTypes } from "./served-types.js";
 
 /** The Kubernetes version the server reports. */
@@ -94,8 +94,8 @@ export async function startLocalApiServer(options: LocalApiServerOptions): Promi
 
   const snapshotStorage = options.snapshotStorage ?? new LocalSnapshotStorage();
   const state = new ServerState(cluster, tokens, pollInterval, snapshotStorage, options.onRequest);
-  const { certificatePem, privateKeyPem } = selfSignedCertificate("kbackup-local-apiserver");
-  const server = createServer({ cert: certificatePem, key: privateKeyPem }, (request, response) => void state.handle(request, response));
+  const { cert: certificatePem, key } = selfSignedCertificate("kbackup-local-apiserver");
+  const server = createServer({ cert: certificatePem, key }, (request, response) => void state.handle(request, response));
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => void state.upgrade(request, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

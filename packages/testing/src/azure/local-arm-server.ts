@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { KBackupError, invalidArgument } from "@kbackup/core";
 import { PageBlobRest, type BlobAccount } from "./page-blob-rest.js";
-import { selfSignedCertificate } from "./self-signed-certificate.js";
+import { selfSignedCertificate } from "../tls/self-signed-certificate.js";
 
 const GiB = 1024 * 1024 * 1024;
 type Kind = "disks" | "snapshots";

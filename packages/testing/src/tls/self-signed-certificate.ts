@@ -1,18 +1,20 @@
-import { createHash, generateKeyPairSync, randomBytes, sign } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes, sign, X509Certificate } from "node:crypto";
 
 /** A certificate and its private key, both PEM. */
 export interface SelfSignedCertificate {
-  certificatePem: string;
-  privateKeyPem: string;
+  /** The certificate: give it to clients as their trusted CA (`tlsOptions: { ca }`, a kubeconfig's `certificate-authority-data`). */
+  cert: string;
+  key: string;
 }
 
 /**
- * A self-signed ECDSA P-256 certificate for `127.0.0.1` and `localhost`, valid from an hour ago
- * for a year, marked as its own CA so that a kubeconfig can trust it as `certificate-authority-data`.
- * kubectl sends bearer tokens over TLS only, so the local API server needs one; Node can sign but
- * not write certificates, hence the few DER encoders below.
+ * A new self-signed ECDSA P-256 certificate for `127.0.0.1` and `localhost`, valid from an hour ago
+ * for a year, marked as its own CA so that a client can trust it directly, with the key usages a
+ * strict verifier (kubectl's) asks of a TLS server. Made with node:crypto alone, so that a test can
+ * serve HTTPS on loopback without openssl; Node can sign but not write certificates, hence the few
+ * DER encoders below.
  */
-export function selfSignedCertificate(commonName: string): SelfSignedCertificate {
+export function selfSignedCertificate(commonName = "kbackup test server"): SelfSignedCertificate {
   const { publicKey, privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const spki = publicKey.export({ type: "spki", format: "der" });
   const ecdsaWithSha256 = sequence(oid("1.2.840.10045.4.3.2"));
@@ -43,11 +45,12 @@ export function selfSignedCertificate(commonName: string): SelfSignedCertificate
   const signature = sign("sha256", tbs, privateKey);
   const certificate = sequence(tbs, ecdsaWithSha256, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
   return {
-    certificatePem: pem("CERTIFICATE", certificate),
-    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }) as string,
+    cert: new X509Certificate(certificate).toString(),
+    key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
   };
 }
 
+// DER: tag, length, content.
 function tlv(tag: number, content: Buffer): Buffer {
   const length = content.length;
   let header: Buffer;
@@ -91,9 +94,4 @@ function utcTime(date: Date): Buffer {
 
 function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return sequence(oid(id), ...(critical ? [tlv(0x01, Buffer.from([0xff]))] : []), tlv(0x04, value));
-}
-
-function pem(label: string, der: Buffer): string {
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
