@@ -1,25 +1,8 @@
-import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, it } from "vitest";
-import { BlobServiceClient } from "@azure/storage-blob";
-import { AzureBlobObjectStore } from "@kbackup/adapter-azure";
-import { objectStoreConformance, startAzurite, type AzuriteHandle } from "@kbackup/testing";
+import { describe, it } from "vitest";
+import { objectStoreConformance } from "@kbackup/testing";
+import { storesOnAzurite } from "./azurite-stores.js";
 
-let azurite: AzuriteHandle;
-beforeAll(async () => {
-  azurite = await startAzurite({ inMemory: true, resolveFrom: import.meta.url });
-});
-afterAll(async () => {
-  await azurite?.stop();
-});
-
-/** A store on a new container of its own, removed after the test. */
-async function freshStore(options: { prefix?: string; blockSizeInBytes?: number; uploadConcurrency?: number } = {}) {
-  const containerName = `c-${randomUUID()}`;
-  const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
-  await service.createContainer(containerName);
-  const store = new AzureBlobObjectStore({ connectionString: azurite.connectionString, containerName, ...options });
-  return { store, cleanup: async () => void (await service.deleteContainer(containerName)) };
-}
+const freshStore = storesOnAzurite();
 
 describe("AzureBlobObjectStore with a key prefix and default blocks", () => {
   objectStoreConformance(it, () => freshStore({ prefix: "tenants/one" }), { largeObjectSizeInBytes: 16 * 1024 * 1024 });
