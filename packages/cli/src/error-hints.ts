@@ -6,7 +6,7 @@ export const ERROR_HINTS: Record<KBackupErrorCode, string> = {
   InvalidArgument: "Fix the option or value named above; `kbackup <command> --help` lists the options.",
   NotFound: "Check the names: `kbackup list` shows the vault's instances and `kbackup list recovery-points` their recovery points; --store and --vault choose the vault.",
   AlreadyExists: "Choose another name, or use the one that exists.",
-  PreconditionFailed: "Another process changed the same object at the same time: run the command again.",
+  PreconditionFailed: "A condition of the operation does not hold: fix what the message lists (checks that refused it), or, if another process changed the same object at the same time, run the command again.",
   Conflict: "The object is in a state that does not allow this (or another process changed it): check it with `kbackup list`, then run the command again.",
   Integrity: "Stored data is damaged: `kbackup verify --recovery-point all` shows which recovery points are affected; restore from an intact one.",
   Unsupported: "The store, cluster or snapshot provider cannot do this; the message says what it lacks.",
