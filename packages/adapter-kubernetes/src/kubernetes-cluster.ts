@@ -1,6 +1,7 @@
 import {
   abortedError,
   apiVersionOf,
+  forEachConcurrently,
   invalidArgument,
   isKBackupError,
   KBackupError,
@@ -11,6 +12,7 @@ import {
   silentLogger,
   throwIfAborted,
   type ApiResource,
+  type CheckAccessOptions,
   type ClusterClient,
   type ClusterClientCapabilities,
   type ClusterIdentity,
@@ -30,6 +32,7 @@ import {
   type PatchKubeObjectOptions,
   type PatchSchema,
   type ReplaceKubeObjectOptions,
+  type ResourceAccessCheck,
   type ResourceRef,
   type WaitForContainerOptions,
 } from "@kbackup/core";
@@ -65,6 +68,9 @@ export interface KubernetesClusterOptions {
 const DEFAULT_PAGE_SIZE = 500;
 const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
 const PODS: ResourceRef = { group: "", version: "v1", resource: "pods" };
+const ACCESS_REVIEWS_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews";
+/** Access reviews in flight at once: enough to answer a few hundred checks quickly, within the client's rate limit. */
+const ACCESS_REVIEW_CONCURRENCY = 8;
 const PATCH_CONTENT_TYPES = { merge: "application/merge-patch+json", json: "application/json-patch+json", strategic: "application/strategic-merge-patch+json" } as const;
 
 /**
@@ -284,6 +290,46 @@ export class KubernetesCluster implements ClusterClient {
   }
 
   /**
+   * Asks the API server whether the kubeconfig's user may do each check, with one
+   * `SelfSubjectAccessReview` per check (a few at a time), and returns the answers in order. The
+   * server answers for the caller itself, so any authenticated user may ask. InvalidArgument for a
+   * malformed check; the transport's errors (Unavailable, ...) when the server cannot be asked.
+   */
+  async checkAccess(checks: readonly ResourceAccessCheck[], options: CheckAccessOptions = {}): Promise<boolean[]> {
+    throwIfAborted(options.abortSignal);
+    if (!Array.isArray(checks)) throw invalidArgument("checks", "must be an array of { group, resource, verb, subresource?, namespace? }");
+    checks.forEach((check, index) => requireAccessCheck(check, `checks[${index}]`));
+    const answers = new Array<boolean>(checks.length).fill(false);
+    await forEachConcurrently(
+      checks,
+      ACCESS_REVIEW_CONCURRENCY,
+      async (check, index) => {
+        const review = await this.#transport.json<{ status?: { allowed?: boolean } }>({
+          method: "POST",
+          path: ACCESS_REVIEWS_PATH,
+          body: {
+            apiVersion: "authorization.k8s.io/v1",
+            kind: "SelfSubjectAccessReview",
+            spec: {
+              resourceAttributes: {
+                group: check.group,
+                resource: check.resource,
+                verb: check.verb,
+                ...(check.subresource ? { subresource: check.subresource } : {}),
+                ...(check.namespace ? { namespace: check.namespace } : {}),
+              },
+            },
+          },
+          signal: options.abortSignal,
+        });
+        answers[index] = review.status?.allowed === true;
+      },
+      options.abortSignal,
+    );
+    return answers;
+  }
+
+  /**
    * The cluster's OpenAPI v3 document of one group version (`apps/v1`, `v1`), from the
    * `/openapi/v3` index; `undefined` when the server publishes none for it. Fetched once.
    */
@@ -386,6 +432,16 @@ function isMissing(error: unknown, name: string): boolean {
 
 function requireName(name: string): void {
   if (typeof name !== "string" || name === "") throw invalidArgument("name", "must be a non-empty string");
+}
+
+function requireAccessCheck(check: ResourceAccessCheck, field: string): void {
+  if (typeof check !== "object" || check === null) throw invalidArgument(field, "must be { group, resource, verb, subresource?, namespace? }");
+  if (typeof check.group !== "string") throw invalidArgument(`${field}.group`, "must be a string");
+  if (typeof check.resource !== "string" || check.resource === "") throw invalidArgument(`${field}.resource`, "must be a non-empty string");
+  if (typeof check.verb !== "string" || check.verb === "") throw invalidArgument(`${field}.verb`, "must be a non-empty string");
+  for (const name of ["subresource", "namespace"] as const) {
+    if (check[name] !== undefined && typeof check[name] !== "string") throw invalidArgument(`${field}.${name}`, "must be a string");
+  }
 }
 
 function requireObject(object: KubeObject): void {

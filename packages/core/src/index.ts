@@ -28,5 +28,6 @@ export * from "./restore/restore-order.js";
 export * from "./jobs/job.js";
 export * from "./vault/backup-vault.js";
 export * from "./vault/backup-instance.js";
+export * from "./preflight/index.js";
 export * from "./repository/index.js";
 export * from "./center/index.js";

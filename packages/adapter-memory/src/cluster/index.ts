@@ -1,4 +1,5 @@
 export { MemoryCluster, MEMORY_CSI_DRIVERS, type MemoryClusterOptions, type PodLocation } from "./memory-cluster.js";
+export type { MemoryClusterPermissionRule } from "./permission-rules.js";
 export type { ExecCall, ExecHandler, ExecMatch } from "./exec-handlers.js";
 export type { PodPhase, PodState } from "./pod-status.js";
 export { MemoryDisks } from "./memory-disks.js";

@@ -13,6 +13,7 @@ import {
   systemClock,
   throwIfAborted,
   type ApiResource,
+  type CheckAccessOptions,
   type Clock,
   type ClusterClient,
   type ClusterClientCapabilities,
@@ -30,6 +31,7 @@ import {
   type PagedAsyncIterableIterator,
   type PatchKubeObjectOptions,
   type ReplaceKubeObjectOptions,
+  type ResourceAccessCheck,
   type ResourceRef,
   type WaitForContainerOptions,
 } from "@kbackup/core";
@@ -41,6 +43,7 @@ import { ListCursors, type ListCursor } from "./list-cursors.js";
 import { MemoryDisks } from "./memory-disks.js";
 import { ObjectTable, tableKey } from "./object-table.js";
 import { generatedName, namingProblem, pendingFinalizers } from "./object-rules.js";
+import { checkedAccessCheck, checkedPermissionRules, permissionDenied, permits, type MemoryClusterPermissionRule } from "./permission-rules.js";
 import { containerMeets, podContainerNames, podStatus, type PodState } from "./pod-status.js";
 import {
   builtinServedResources,
@@ -70,6 +73,11 @@ export interface MemoryClusterOptions {
   execLatencyInMs?: number;
   /** How long after its creation a pod's containers run and are ready, on the clock; defaults to 0. */
   podStartupDelayInMs?: number;
+  /**
+   * What the client may do, as RBAC-like rules (see {@link MemoryCluster.setPermissions}); omitted,
+   * everything is allowed.
+   */
+  permissions?: readonly MemoryClusterPermissionRule[];
 }
 
 /** A pod or container named by a test helper. */
@@ -99,6 +107,7 @@ type Stored = KubeObject;
  * resourceVersion, generation, creationTimestamp, finalizers, namespace deletion), pages lists
  * from consistent snapshots, runs exec through handlers a test registers, starts pods, binds and
  * dynamically provisions Azure CSI volumes, and keeps their disks' bytes (see {@link disks}).
+ * A test can limit what the client may do with RBAC-like rules (see {@link setPermissions}).
  *
  * Objects are never changed once stored (a write stores a new one), so lists share them and
  * every object handed out is a deep copy. Built-in controllers are modelled only as far as
@@ -127,6 +136,7 @@ export class MemoryCluster implements ClusterClient {
   #resources = new Map<string, ServedResource>();
   #byKind = new Map<string, ServedResource>();
   #resourceVersion = 0;
+  #permissions: MemoryClusterPermissionRule[] | undefined;
 
   constructor(options: MemoryClusterOptions = {}) {
     this.identity = Object.freeze({ ...(options.identity ?? { name: "memory" }) });
@@ -137,6 +147,7 @@ export class MemoryCluster implements ClusterClient {
     const ttl = options.listTokenTtlInMs ?? DEFAULT_LIST_TOKEN_TTL_IN_MS;
     if (!Number.isFinite(ttl) || ttl <= 0) throw invalidArgument("listTokenTtlInMs", `must be a number > 0, got ${ttl}`);
     this.#cursors = new ListCursors(this.clock, ttl);
+    if (options.permissions !== undefined) this.#permissions = checkedPermissionRules(options.permissions, "permissions");
     this.#refreshResources();
   }
 
@@ -164,6 +175,7 @@ export class MemoryCluster implements ClusterClient {
     const served = this.#resolve(resource);
     const namespace = this.#targetNamespace(served, options.namespace);
     requireName(name);
+    this.#authorize("get", served, namespace);
     await this.#roundTrip(options.abortSignal);
     const stored = this.#table(served).get(namespace, name);
     return stored === undefined ? undefined : this.#out(stored, resource.version);
@@ -180,6 +192,7 @@ export class MemoryCluster implements ClusterClient {
     throwIfAborted(options.abortSignal);
     const served = this.#resolve(resource);
     const prepared = this.#prepareNew(served, resource.version, object, "object", false);
+    this.#authorize("create", served, prepared.metadata.namespace);
     await this.#roundTrip(options.abortSignal);
     this.#checkNamespace(served, prepared, "object");
     this.#checkNameFree(served, prepared, "object");
@@ -223,6 +236,7 @@ export class MemoryCluster implements ClusterClient {
     if (subresource === "status" && !(served.api.subresources ?? []).includes("status")) {
       throw new KBackupError("NotFound", `${served.api.resource} has no subresource "status".`, { field: "options.subresource" });
     }
+    this.#authorize("patch", served, namespace, subresource);
     await this.#roundTrip(options.abortSignal);
     const current = this.#table(served).get(namespace, name);
     if (current === undefined) throw notFound(served, namespace, name);
@@ -248,6 +262,7 @@ export class MemoryCluster implements ClusterClient {
     const name = next.metadata.name;
     if (name === undefined) throw invalidArgument("object.metadata.name", "is required");
     const namespace = next.metadata.namespace ?? "";
+    this.#authorize("update", served, namespace);
     await this.#roundTrip(options.abortSignal);
     const current = this.#table(served).get(namespace, name);
     if (current === undefined) throw notFound(served, namespace, name);
@@ -270,6 +285,7 @@ export class MemoryCluster implements ClusterClient {
     const served = this.#resolve(resource);
     const namespace = this.#targetNamespace(served, options.namespace);
     requireName(name);
+    this.#authorize("delete", served, namespace);
     await this.#roundTrip(options.abortSignal);
     const current = this.#table(served).get(namespace, name);
     if (current === undefined) return false;
@@ -298,6 +314,7 @@ export class MemoryCluster implements ClusterClient {
     if (!Number.isSafeInteger(maxOutputBytes) || maxOutputBytes < 0) {
       throw invalidArgument("options.maxOutputBytes", `must be a whole number >= 0, got ${maxOutputBytes}`);
     }
+    this.#authorize("create", this.#served(CORE_PODS), location.namespace, "exec");
     await this.#roundTrip(options.abortSignal);
     const stored = this.#podWithContainer(location, container);
     if (!containerMeets(stored, container, "running")) {
@@ -329,6 +346,7 @@ export class MemoryCluster implements ClusterClient {
     const timeoutInMs = options.timeoutInMs ?? 0;
     if (!Number.isFinite(timeoutInMs) || timeoutInMs < 0) throw invalidArgument("options.timeoutInMs", `must be a number >= 0, got ${timeoutInMs}`);
     const signal = options.abortSignal;
+    this.#authorize("get", this.#served(CORE_PODS), location.namespace);
     await this.#roundTrip(signal);
     const deadline = timeoutInMs > 0 ? this.clock.now().getTime() + timeoutInMs : undefined;
     const key = `${location.namespace}/${location.name}`;
@@ -345,7 +363,31 @@ export class MemoryCluster implements ClusterClient {
     }
   }
 
+  /**
+   * Whether the permission model (see {@link setPermissions}) allows each check, in order; every
+   * check is allowed while no rules are set. InvalidArgument for a malformed check.
+   */
+  async checkAccess(checks: readonly ResourceAccessCheck[], options: CheckAccessOptions = {}): Promise<boolean[]> {
+    throwIfAborted(options.abortSignal);
+    if (!Array.isArray(checks)) throw invalidArgument("checks", "must be an array of { group, resource, verb, subresource?, namespace? }");
+    const checked = checks.map((check, index) => checkedAccessCheck(check, `checks[${index}]`));
+    await this.#roundTrip(options.abortSignal);
+    const rules = this.#permissions;
+    return checked.map((check) => rules === undefined || permits(rules, check));
+  }
+
   // ---------------------------------------------------------------- test helpers
+
+  /**
+   * Sets what the client may do from now on, as RBAC-like rules: a request is allowed when one
+   * rule names its verb, API group and resource (`pods/exec` for exec, `*` for any) and, for a
+   * rule limited to namespaces, the request's namespace. Others fail with `PermissionDenied`, as
+   * an API server answers 403. `undefined` allows everything again (the default). Discovery is
+   * always allowed, and the test helpers (`load`, ...) bypass the rules.
+   */
+  setPermissions(rules: readonly MemoryClusterPermissionRule[] | undefined): void {
+    this.#permissions = rules === undefined ? undefined : checkedPermissionRules(rules, "rules");
+  }
 
   /**
    * Stores objects at once, without latency: for fixtures and benchmarks. Each gets a new
@@ -476,6 +518,7 @@ export class MemoryCluster implements ClusterClient {
     if (namespace !== undefined && !served.api.namespaced) throw invalidArgument("options.namespace", `${served.api.resource} are cluster-scoped`);
     const labels = options.labelSelector === undefined || options.labelSelector === "" ? undefined : parseLabelSelector(options.labelSelector, "options.labelSelector");
     const fields = options.fieldSelector === undefined || options.fieldSelector === "" ? undefined : compileFieldSelector(options.fieldSelector);
+    this.#authorize("list", served, namespace);
     await this.#roundTrip(options.abortSignal);
     const scope = JSON.stringify([served.api.group, served.api.resource, namespace ?? null, options.labelSelector ?? "", options.fieldSelector ?? ""]);
     let id: number | undefined;
@@ -933,6 +976,20 @@ export class MemoryCluster implements ClusterClient {
       });
     }
     return served;
+  }
+
+  /** Throws PermissionDenied when the permission model does not allow the request. */
+  #authorize(verb: string, served: ServedResource, namespace: string | undefined, subresource?: string): void {
+    const rules = this.#permissions;
+    if (rules === undefined) return;
+    const check: ResourceAccessCheck = {
+      group: served.api.group,
+      resource: served.api.resource,
+      verb,
+      ...(subresource ? { subresource } : {}),
+      ...(namespace ? { namespace } : {}),
+    };
+    if (!permits(rules, check)) throw permissionDenied(this.identity.name, check);
   }
 
   #served(key: string): ServedResource {

@@ -66,6 +66,27 @@ export interface ExecOptions extends OperationOptions {
   maxOutputBytes?: number;
 }
 
+/**
+ * One question to {@link ClusterClient.checkAccess}: may this client's identity do `verb` on a
+ * resource type, in one namespace or everywhere? These are the fields of a Kubernetes
+ * `SelfSubjectAccessReview`'s `resourceAttributes`; exec into a pod is `create` on `pods`,
+ * subresource `exec`.
+ */
+export interface ResourceAccessCheck {
+  /** The API group, "" for the core group. */
+  group: string;
+  /** The plural resource name: `deployments`. */
+  resource: string;
+  /** A subresource, such as `exec` or `status`. */
+  subresource?: string;
+  /** get, list, watch, create, patch, update, delete, ... */
+  verb: string;
+  /** The namespace asked about; omitted: every namespace (for namespaced types) or the cluster scope. */
+  namespace?: string;
+}
+
+export interface CheckAccessOptions extends OperationOptions {}
+
 /** How a command ended. */
 export interface ExecResult {
   exitCode: number;
@@ -142,4 +163,12 @@ export interface ClusterClient {
 
   /** Resolves once the container is running (or ready). `Timeout`, `NotFound` otherwise. */
   waitForContainer(pod: ObjectLocation, container: string, options: WaitForContainerOptions): Promise<void>;
+
+  /**
+   * Optional: whether the client's identity may do each of `checks`, in the same order, without
+   * doing any of them (Kubernetes: one `SelfSubjectAccessReview` each). A client without it cannot
+   * say in advance; callers then learn of missing permissions when an operation is refused
+   * (`PermissionDenied`). Throws only when the cluster cannot be asked at all (`Unavailable`, ...).
+   */
+  checkAccess?(checks: readonly ResourceAccessCheck[], options?: CheckAccessOptions): Promise<boolean[]>;
 }

@@ -6,6 +6,11 @@ import type { ClusterClient, ClusterIdentity } from "../ports/cluster-client.js"
 import type { ObjectStore } from "../ports/object-store.js";
 import type { OperationOptions } from "../ports/options.js";
 import type { SnapshotProvider } from "../ports/snapshot-provider.js";
+import { backupPreflight } from "../preflight/backup-preflight.js";
+import type { PreflightFinding } from "../preflight/findings.js";
+import { policyUsesVaultStore } from "../preflight/policy-vault-tier.js";
+import { refuseOnPreflightErrors } from "../preflight/preflight-refusal.js";
+import { restorePreflight } from "../preflight/restore-preflight.js";
 import { recoveryPointKeys } from "../recovery-point/layout.js";
 import type { RecoveryPointManifest } from "../recovery-point/manifest.js";
 import { readManifest } from "../recovery-point/recovery-point-store.js";
@@ -43,7 +48,15 @@ export interface RestoreOptions extends OperationOptions {
   /** Which copy to restore from; by default the operational one while it exists, else the vault store's. */
   dataStore?: VaultDataStore;
   onProgress?: (progress: RestoreProgress) => void;
+  /**
+   * Restore without the preflight checks of {@link BackupInstance.validateRestore}, which otherwise
+   * refuse (PreconditionFailed) when they find an Error.
+   */
+  skipValidation?: boolean;
 }
+
+/** Options of {@link BackupInstance.validateRestore}: where and how the restore would go, as `restore` takes them. */
+export type ValidateRestoreOptions = Pick<RestoreOptions, "targetCluster" | "targetSnapshotProvider" | "dataStore" | "abortSignal">;
 
 /** What `planRestore` returns: the restore's per-item decisions, with nothing written. */
 export interface RestorePlan {
@@ -181,6 +194,33 @@ export class BackupInstance {
     });
   }
 
+  /**
+   * The preflight checks of a backup of this instance, writing nothing but store probes (a
+   * create-only object under the instance's folder `preflight/`, deleted at once), as
+   * `BackupVault.validateForProtection` runs them before `protect`: with the cluster, stores and
+   * snapshot provider bound to the instance and its recorded datasource parameters. An unbound
+   * cluster or store is an Error finding. Returns every finding, Errors first.
+   */
+  async validateForBackup(options: OperationOptions = {}): Promise<PreflightFinding[]> {
+    const { abortSignal } = options;
+    const record = await this.handle.read(abortSignal);
+    const { vault, binding } = this.handle;
+    const policy = record.policyName === undefined ? undefined : await vault.policy(record.policyName, abortSignal);
+    const usesVault = policy !== undefined && policyUsesVaultStore(policy);
+    return backupPreflight(
+      {
+        cluster: binding.cluster,
+        clusterName: record.cluster.name,
+        ...(binding.snapshotProvider ? { snapshotProvider: binding.snapshotProvider } : {}),
+        operationalStore: binding.operationalStore,
+        operationalPrefix: record.storePrefix,
+        parameters: record.datasourceParameters,
+        ...(usesVault ? { vaultStore: { store: vault.vaultStore, prefix: `${vault.keys.vaultStore}${this.name}/`, settings: await vault.settings(abortSignal) } } : {}),
+      },
+      abortSignal ? { abortSignal } : {},
+    );
+  }
+
   /** The recovery points, oldest first, with their copies, expiries and state (soft-deleted ones too), read afresh. */
   listRecoveryPoints(options: OperationOptions = {}): PagedAsyncIterableIterator<RecoveryPointInfo> {
     return pagedIterator(async (token, maxPageSize) => {
@@ -211,13 +251,20 @@ export class BackupInstance {
    * Restores a recovery point by Azure's `KubernetesClusterRestoreCriteria`, to the protected
    * cluster or to `options.targetCluster`. Resolves with the job (per-item results in
    * `extendedInfo.itemResults`); bad criteria reject with InvalidArgument before anything is read.
+   * Unless `skipValidation`, the preflight checks of {@link validateRestore} run first (all but the
+   * conflict count) and refuse the restore when they find an Error.
    * @throws Conflict for a soft-deleted point; PermissionDenied for a target in another subscription
-   *   or region when the vault's cross-subscription or cross-region restore is not enabled.
+   *   or region when the vault's cross-subscription or cross-region restore is not enabled;
+   *   PreconditionFailed when the preflight checks find Errors (all of them in the message with
+   *   their remedies, and every finding in `details.findings`).
    */
   async restore(recoveryPointId: string, criteria: unknown, options: RestoreOptions = {}): Promise<BackupJob> {
     const parsed = parseRestoreCriteria(criteria);
     const target = options.targetCluster ?? this.handle.requireCluster();
     await this.checkRestore(recoveryPointId, target, options);
+    if (options.skipValidation !== true) {
+      refuseOnPreflightErrors(`Restoring recovery point ${recoveryPointId} to ${target.identity.name}`, await this.restoreFindings(recoveryPointId, parsed, target, options, false));
+    }
     const { vault } = this.handle;
     const job = await vault.jobs.start("Restore", this.name, target.identity, options.abortSignal ? { abortSignal: options.abortSignal } : {});
     job.extendedInfo.recoveryPointId = recoveryPointId;
@@ -247,6 +294,58 @@ export class BackupInstance {
     } catch (error) {
       return vault.jobs.fail(job, error, clock.now());
     }
+  }
+
+  /**
+   * The preflight checks of a restore, writing nothing: the recovery point is committed, not
+   * soft-deleted and readable from the copy restored; the target cluster answers; Azure's region
+   * rules (from the operational store, the source's region; from the vault store, also its paired
+   * region with cross-region restore enabled), subscription rules (cross-subscription restore) and,
+   * for vault-tier criteria, the staging location; the criteria compile against the recovery point
+   * and name namespaces it holds; the target allows `get` and `create` (and `patch` with
+   * conflictPolicy Patch) on everything the restore would write, reading the hooks and modifier
+   * rules, and exec for restore hooks; the referenced restore hooks and modifier ConfigMap exist and
+   * parse; a snapshot provider is given when volumes come from snapshots; and how many items exist
+   * in the target already (a `RestoreConflicts` Warning, from {@link planRestore}). `options` name
+   * the target as `restore` takes them (the protected cluster by default). Returns every finding,
+   * Errors first.
+   * @throws InvalidArgument for bad criteria, before anything is read.
+   */
+  async validateRestore(recoveryPointId: string, criteria: unknown, options: ValidateRestoreOptions = {}): Promise<PreflightFinding[]> {
+    const parsed = parseRestoreCriteria(criteria);
+    return this.restoreFindings(recoveryPointId, parsed, options.targetCluster ?? this.handle.binding.cluster, options, true);
+  }
+
+  private async restoreFindings(recoveryPointId: string, criteria: RestoreCriteria, target: ClusterClient | undefined, options: ValidateRestoreOptions, countConflicts: boolean): Promise<PreflightFinding[]> {
+    const { abortSignal } = options;
+    const record = await this.handle.read(abortSignal);
+    const point = record.recoveryPoints.find((candidate) => candidate.recoveryPointId === recoveryPointId);
+    const dataStore: VaultDataStore = options.dataStore ?? (point && !point.dataStores.OperationalStore && point.dataStores.VaultStore ? "VaultStore" : "OperationalStore");
+    const problem = !point
+      ? `Backup instance ${this.name} has no recovery point ${recoveryPointId}.`
+      : point.softDeleted || record.softDeleted
+        ? `Recovery point ${recoveryPointId} is soft-deleted; undelete it to restore it.`
+        : !point.dataStores[dataStore]
+          ? `Recovery point ${recoveryPointId} has no ${dataStore === "VaultStore" ? "vault-store" : "operational"} copy.`
+          : undefined;
+    const targetSnapshotProvider = options.targetSnapshotProvider ?? (target === this.handle.binding.cluster ? this.handle.binding.snapshotProvider : undefined);
+    const settings = await this.handle.vault.settings(abortSignal);
+    const planOptions: RestoreOptions = { ...options, dataStore };
+    return restorePreflight(
+      {
+        source: record.cluster,
+        target,
+        targetName: target?.identity.name ?? record.cluster.name,
+        ...(targetSnapshotProvider ? { targetSnapshotProvider } : {}),
+        criteria,
+        dataStore,
+        features: settings.featureSettings,
+        ...(problem ? { recoveryPointProblem: problem } : {}),
+        readManifest: async () => (await this.source(recoveryPointId, dataStore, options)).manifest,
+        ...(countConflicts && target ? { plan: async () => (await this.execute(recoveryPointId, criteria, target, planOptions, "plan")).items } : {}),
+      },
+      abortSignal ? { abortSignal } : {},
+    );
   }
 
   /** What `restore` would do with each item, writing nothing to the target. Throws as `restore` does. */

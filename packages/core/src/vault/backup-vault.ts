@@ -8,7 +8,11 @@ import { silentLogger, type Logger } from "../ports/logger.js";
 import type { ObjectStore } from "../ports/object-store.js";
 import type { OperationOptions } from "../ports/options.js";
 import type { SnapshotProvider } from "../ports/snapshot-provider.js";
-import { dns1123LabelProblem, parseBackupDatasourceParameters } from "../selection/index.js";
+import { backupPreflight } from "../preflight/backup-preflight.js";
+import type { PreflightFinding } from "../preflight/findings.js";
+import { policyUsesVaultStore } from "../preflight/policy-vault-tier.js";
+import { refuseOnPreflightErrors } from "../preflight/preflight-refusal.js";
+import { dns1123LabelProblem, parseBackupDatasourceParameters, type KubernetesClusterBackupDatasourceParameters } from "../selection/index.js";
 import { BackupInstance } from "./backup-instance.js";
 import { CATALOGUE_FORMAT_VERSION, catalogueKeys, type CatalogueKeys, type InstanceRecord, type PolicyRecord, type VaultRecord } from "./catalogue-records.js";
 import { InProcessObjectStore } from "./in-process-store.js";
@@ -73,6 +77,19 @@ export interface ProtectOptions extends OperationOptions {
   datasourceParameters: unknown;
   /** The vault policy that schedules and retains the backups; none for an instance backed up on demand only. */
   policyName?: string;
+  /**
+   * Protect without the preflight checks of {@link BackupVault.validateForProtection}, which
+   * otherwise refuse (PreconditionFailed) when they find an Error.
+   */
+  skipValidation?: boolean;
+}
+
+/** What `protect` made of its options, checked. */
+interface CheckedProtectOptions {
+  name: string;
+  operationalStoreName: string;
+  datasourceParameters: KubernetesClusterBackupDatasourceParameters;
+  policy: BackupPolicy | undefined;
 }
 
 /** A policy of the vault, by name. */
@@ -115,6 +132,8 @@ export class BackupVault {
   private readonly keys: CatalogueKeys;
   private readonly jobs: JobRecorder;
   private readonly copier: VaultCopier;
+  /** The vault store's object store, when the vault knows it (not with only a custom copier). */
+  private readonly vaultStore: ObjectStore | undefined;
   private readonly bindings: VaultBindings;
   private readonly abandonAfterInMs: number;
   private readonly context: VaultContext;
@@ -141,6 +160,7 @@ export class BackupVault {
     this.store = setup?.store ?? new InProcessObjectStore();
     this.keys = catalogueKeys(this.name);
     this.cachedSettings = setup?.settings ?? resolveVaultSettings(options);
+    this.vaultStore = setup?.vaultStore ?? (setup?.copier ? undefined : this.store);
     this.copier = setup?.copier ?? new ObjectStoreVaultCopier(setup?.vaultStore ?? this.store, this.keys.vaultStore, this.clock);
     this.jobs = new JobRecorder(this.store, this.keys.jobs, this.name, this.clock);
     this.ready = setup?.persistent ? Promise.resolve() : createJson(this.store, this.keys.vault, this.vaultRecord()).then(() => undefined);
@@ -153,6 +173,7 @@ export class BackupVault {
       logger: this.logger,
       jobs: this.jobs,
       copier: this.copier,
+      ...(this.vaultStore ? { vaultStore: this.vaultStore } : {}),
       abandonAfterInMs: this.abandonAfterInMs,
       settings: (abortSignal) => this.readSettings(abortSignal),
       policy: (name, abortSignal) => this.loadPolicy(name, abortSignal),
@@ -289,27 +310,23 @@ export class BackupVault {
   }
 
   /**
-   * Protects a cluster: checks the arguments and creates its backup instance, configured for
-   * protection from now on (its first scheduled backup is the policy's next scheduled time).
+   * Protects a cluster: checks the arguments, runs the preflight checks of
+   * {@link validateForProtection} (unless `skipValidation`), and creates its backup instance,
+   * configured for protection from now on (its first scheduled backup is the policy's next
+   * scheduled time).
    * @throws InvalidArgument for a bad argument (before anything is written); NotFound for an unknown
-   *   policy; AlreadyExists when the name is taken, or when the vault already protects the same cluster
-   *   (identity name and id) with the same policy.
+   *   policy; PreconditionFailed when the preflight checks find Errors (all of them in the message
+   *   with their remedies, and every finding in `details.findings`); AlreadyExists when the name is
+   *   taken, or when the vault already protects the same cluster (identity name and id) with the
+   *   same policy.
    */
   async protect(options: ProtectOptions): Promise<BackupInstance> {
-    const name = checkName("name", options?.name);
-    if (!options.cluster) throw invalidArgument("cluster", "a ClusterClient is required");
-    if (!options.operationalStore) throw invalidArgument("operationalStore", "an ObjectStore is required");
-    const operationalStoreName = options.operationalStoreName ?? "default";
-    if (typeof operationalStoreName !== "string" || !STORE_NAME.test(operationalStoreName)) {
-      throw invalidArgument("operationalStoreName", "a store name is 1 to 63 lower-case letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit");
-    }
-    const datasourceParameters = parseBackupDatasourceParameters(options.datasourceParameters);
-    if (options.policyName !== undefined) {
-      if (typeof options.policyName !== "string" || !POLICY_NAME.test(options.policyName)) throw invalidArgument("policyName", "not a policy name");
-      await this.loadPolicy(options.policyName, options.abortSignal);
-    }
+    const { name, operationalStoreName, datasourceParameters, policy } = await this.checkProtectOptions(options);
     await this.ready;
     const { abortSignal } = options;
+    // A taken name is told before the preflight checks, which would otherwise run for nothing.
+    if (await this.store.head(this.keys.instance(name), { abortSignal })) throw this.nameTaken(name);
+    if (options.skipValidation !== true) refuseOnPreflightErrors(`Protecting ${options.cluster.identity.name} as ${name}`, await this.protectionFindings(options, name, datasourceParameters, policy));
     const identity = { ...options.cluster.identity };
     const now = this.clock.now().toISOString();
     const hash = createHash("sha256").update(JSON.stringify([identity.name, identity.id ?? "", options.policyName ?? ""])).digest("hex").slice(0, 32);
@@ -319,7 +336,7 @@ export class BackupVault {
       createdAt: now,
       cluster: identity,
       operationalStoreName,
-      storePrefix: this.setupIsPersistent() ? `vaults/${this.name}/backup-instances/${name}/` : `backup-instances/${name}/`,
+      storePrefix: this.storePrefixOf(name),
       ...(options.snapshotProvider ? { snapshotProviderName: options.snapshotProvider.name } : {}),
       datasourceParameters,
       ...(options.policyName !== undefined ? { policyName: options.policyName } : {}),
@@ -333,7 +350,7 @@ export class BackupVault {
       await createJson(this.store, this.keys.instance(name), record, abortSignal);
     } catch (error) {
       await this.store.delete(record.protectedClusterKey, { ifMatch: claimEtag }).catch(() => undefined);
-      if (isKBackupError(error, "AlreadyExists")) throw new KBackupError("AlreadyExists", `The vault ${this.name} already has a backup instance named ${name}.`, { field: "name", cause: error });
+      if (isKBackupError(error, "AlreadyExists")) throw this.nameTaken(name, error);
       throw error;
     }
     const binding: ResolvedBinding = {
@@ -343,6 +360,65 @@ export class BackupVault {
     };
     this.protectedBindings.set(name, binding);
     return this.track(record).instance;
+  }
+
+  /**
+   * The preflight checks `protect` runs, writing nothing but store probes (a create-only object
+   * under `<instance folder>preflight/`, deleted at once): the cluster answers and can be listed;
+   * the selection compiles and its included namespaces exist; the cluster allows what backups need
+   * (`list` and `get` on every type backed up; reading the hooks and exec into pods when hooks are
+   * referenced); the backup hooks referenced exist and parse; the volumes that would be backed up
+   * without their data (Warnings); the operational store, and the vault store when the policy uses
+   * it, answer and take writes; the vault store backs the vault's redundancy and immutability
+   * (Warnings). Returns every finding, Errors first (see `PREFLIGHT_FINDING_CODES`).
+   * @throws InvalidArgument for a bad argument, NotFound for an unknown policy, as `protect`.
+   */
+  async validateForProtection(options: ProtectOptions): Promise<PreflightFinding[]> {
+    const { name, datasourceParameters, policy } = await this.checkProtectOptions(options);
+    await this.ready;
+    return this.protectionFindings(options, name, datasourceParameters, policy);
+  }
+
+  private async checkProtectOptions(options: ProtectOptions): Promise<CheckedProtectOptions> {
+    const name = checkName("name", options?.name);
+    if (!options.cluster) throw invalidArgument("cluster", "a ClusterClient is required");
+    if (!options.operationalStore) throw invalidArgument("operationalStore", "an ObjectStore is required");
+    const operationalStoreName = options.operationalStoreName ?? "default";
+    if (typeof operationalStoreName !== "string" || !STORE_NAME.test(operationalStoreName)) {
+      throw invalidArgument("operationalStoreName", "a store name is 1 to 63 lower-case letters, digits, `.`, `_` and `-`, starting and ending with a letter or digit");
+    }
+    const datasourceParameters = parseBackupDatasourceParameters(options.datasourceParameters);
+    let policy: BackupPolicy | undefined;
+    if (options.policyName !== undefined) {
+      if (typeof options.policyName !== "string" || !POLICY_NAME.test(options.policyName)) throw invalidArgument("policyName", "not a policy name");
+      policy = await this.loadPolicy(options.policyName, options.abortSignal);
+    }
+    return { name, operationalStoreName, datasourceParameters, policy };
+  }
+
+  private async protectionFindings(options: ProtectOptions, name: string, parameters: KubernetesClusterBackupDatasourceParameters, policy: BackupPolicy | undefined): Promise<PreflightFinding[]> {
+    const { abortSignal } = options;
+    const usesVault = policy !== undefined && policyUsesVaultStore(policy);
+    return backupPreflight(
+      {
+        cluster: options.cluster,
+        clusterName: options.cluster.identity.name,
+        ...(options.snapshotProvider ? { snapshotProvider: options.snapshotProvider } : {}),
+        operationalStore: options.operationalStore,
+        operationalPrefix: this.storePrefixOf(name),
+        parameters,
+        ...(usesVault ? { vaultStore: { store: this.vaultStore, prefix: `${this.keys.vaultStore}${name}/`, settings: await this.readSettings(abortSignal) } } : {}),
+      },
+      abortSignal ? { abortSignal } : {},
+    );
+  }
+
+  private nameTaken(name: string, cause?: unknown): KBackupError {
+    return new KBackupError("AlreadyExists", `The vault ${this.name} already has a backup instance named ${name}.`, { field: "name", ...(cause ? { cause } : {}) });
+  }
+
+  private storePrefixOf(instanceName: string): string {
+    return this.setupIsPersistent() ? `vaults/${this.name}/backup-instances/${instanceName}/` : `backup-instances/${instanceName}/`;
   }
 
   private setupIsPersistent(): boolean {

@@ -21,6 +21,8 @@ export interface VaultContext {
   readonly logger: Logger;
   readonly jobs: JobRecorder;
   readonly copier: VaultCopier;
+  /** The vault store's object store, when the vault knows it (a custom copier may hide it). */
+  readonly vaultStore?: ObjectStore;
   readonly abandonAfterInMs: number;
   /** The vault's settings as stored now (security checks must not trust a cached copy). */
   settings(abortSignal?: AbortSignal): Promise<VaultSettings>;

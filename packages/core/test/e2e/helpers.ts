@@ -20,12 +20,19 @@ export interface Protected {
   instance: Awaited<ReturnType<BackupVault["protect"]>>;
 }
 
+/** How {@link protectSample} sets up: what to add to the cluster before protecting it, and whether to skip the preflight checks. */
+export interface ProtectSampleSetup {
+  prepare?: (source: MemoryCluster) => Promise<void>;
+  skipValidation?: boolean;
+}
+
 /** The sample cluster protected by a vault with a memory store. */
-export async function protectSample(datasourceParameters: Record<string, unknown>, store: ObjectStore = new MemoryObjectStore()): Promise<Protected> {
+export async function protectSample(datasourceParameters: Record<string, unknown>, store: ObjectStore = new MemoryObjectStore(), setup: ProtectSampleSetup = {}): Promise<Protected> {
   const source = await sampleCluster();
+  await setup.prepare?.(source);
   const provider = new MemorySnapshotProvider(source);
   const vault = new BackupVault({ name: "vault", abandonAfterInMs: 0 });
-  const instance = await vault.protect({ name: "sample", cluster: source, snapshotProvider: provider, operationalStore: store, datasourceParameters });
+  const instance = await vault.protect({ name: "sample", cluster: source, snapshotProvider: provider, operationalStore: store, datasourceParameters, ...(setup.skipValidation ? { skipValidation: true } : {}) });
   return { source, provider, store, vault, instance };
 }
 

@@ -31,9 +31,12 @@ const freezeHook = (onError: "Fail" | "Continue"): KubeObject => ({
 
 describe("backup hooks through the vault", () => {
   it("freezes the database before its volume is snapshotted and thaws it right after", async () => {
-    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "db-hooks", namespace: "shop" }] });
-    await installHookCrds(setup.source);
-    await setup.source.create(BACKUP_HOOKS, freezeHook("Fail"));
+    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "db-hooks", namespace: "shop" }] }, undefined, {
+      prepare: async (source) => {
+        await installHookCrds(source);
+        await source.create(BACKUP_HOOKS, freezeHook("Fail"));
+      },
+    });
     const events: string[] = [];
     setup.source.onExec((call) => {
       events.push(`${call.argv[1]} with ${setup.provider.listSnapshots().length} snapshots`);
@@ -46,9 +49,12 @@ describe("backup hooks through the vault", () => {
   });
 
   it("fails the backup with no recovery point when a Fail pre hook fails, and still thaws", async () => {
-    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "db-hooks", namespace: "shop" }] });
-    await installHookCrds(setup.source);
-    await setup.source.create(BACKUP_HOOKS, freezeHook("Fail"));
+    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "db-hooks", namespace: "shop" }] }, undefined, {
+      prepare: async (source) => {
+        await installHookCrds(source);
+        await source.create(BACKUP_HOOKS, freezeHook("Fail"));
+      },
+    });
     const calls: string[] = [];
     setup.source.onExec((call) => {
       calls.push(call.argv[1]!);
@@ -63,9 +69,12 @@ describe("backup hooks through the vault", () => {
   });
 
   it("records a Continue pre hook's failure as a warning and completes", async () => {
-    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "db-hooks", namespace: "shop" }] });
-    await installHookCrds(setup.source);
-    await setup.source.create(BACKUP_HOOKS, freezeHook("Continue"));
+    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "db-hooks", namespace: "shop" }] }, undefined, {
+      prepare: async (source) => {
+        await installHookCrds(source);
+        await source.create(BACKUP_HOOKS, freezeHook("Continue"));
+      },
+    });
     setup.source.onExec((call) => (call.argv[1] === "--freeze" ? { exitCode: 3, stdout: "", stderr: "no" } : { exitCode: 0, stdout: "", stderr: "" }));
     const job = await setup.instance.backupNow();
     expect(job.status).toBe("CompletedWithWarnings");
@@ -73,7 +82,8 @@ describe("backup hooks through the vault", () => {
   });
 
   it("fails at once when a referenced hook does not exist", async () => {
-    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "missing", namespace: "shop" }] });
+    // The preflight checks rightly refuse the missing hook; this is about what the backup then does.
+    const setup = await protectSample({ includedNamespaces: ["shop"], backupHookReferences: [{ name: "missing", namespace: "shop" }] }, undefined, { skipValidation: true });
     const job = await setup.instance.backupNow();
     expect(job.status).toBe("Failed");
     expect(job.errorDetails?.[0]?.code).toBe("NotFound");
@@ -160,12 +170,13 @@ describe("restore hooks and resource modifiers through the vault", () => {
     const setup = await protectSample({ includedNamespaces: ["shop"] });
     const id = (await backupOk(setup.instance)).extendedInfo.recoveryPointId!;
     const target = new MemoryCluster({ identity: { name: "dev" } });
-    const missing = await setup.instance.restore(id, { resourceModifierReference: { name: "nope", namespace: "default" } }, { targetCluster: target });
+    // The preflight checks rightly refuse both restores; this is about what the restore then does.
+    const missing = await setup.instance.restore(id, { resourceModifierReference: { name: "nope", namespace: "default" } }, { targetCluster: target, skipValidation: true });
     expect(missing.status).toBe("Failed");
     expect(missing.errorDetails?.[0]?.code).toBe("NotFound");
     await target.create({ group: "", version: "v1", resource: "namespaces" }, { apiVersion: "v1", kind: "Namespace", metadata: { name: "kbackup" } });
     await target.create(CONFIGMAPS, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "bad", namespace: "kbackup" }, data: { "rules.yaml": "version: v2\nresourceModifierRules: []\n" } });
-    const malformed = await setup.instance.restore(id, { resourceModifierReference: { name: "bad", namespace: "kbackup" } }, { targetCluster: target });
+    const malformed = await setup.instance.restore(id, { resourceModifierReference: { name: "bad", namespace: "kbackup" } }, { targetCluster: target, skipValidation: true });
     expect(malformed.status).toBe("Failed");
     expect(malformed.errorDetails?.[0]?.code).toBe("InvalidArgument");
     expect((await collect(target.list({ group: "", version: "v1", resource: "namespaces" }))).map((ns) => ns.metadata.name)).toEqual(["kbackup"]);
