@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { collect, type BackupJob, type KubeObject, type RecoveryPointInfo } from "@kbackup/core";
@@ -119,6 +119,13 @@ describe("kbackup against a local API server and a folder", () => {
     expect(run.stdout).toMatch(/^Warning\s+ImmutabilityDisabled\s+demo\s+/m);
     expect(run.stdout).toMatch(/^Warning\s+NotGeoRedundant\s+demo\s+/m);
     expect(run.stdout).toMatch(/^Warning\s+JobWarnings\s+everything\s+.*file\.csi\.azure\.com/m);
+    const html = await kbackup([...global, "report", "--html", "report.html"], { cwd: directory });
+    expect(html.code).toBe(2);
+    expect(html.stderr).toBe(`Wrote the HTML report to ${join(directory, "report.html")}.\n`);
+    const page = await readFile(join(directory, "report.html"), "utf8");
+    expect(page).toMatch(/<svg id="job-outcomes"[^>]* data-total="3"/);
+    expect(page.match(/<circle class="point"[^>]*data-store="OperationalStore"/g)).toHaveLength(2);
+    expect(page).not.toMatch(/<(link|img|script) [^>]*(src|href)=/);
     const json = JSON.parse((await kbackup([...global, "--json", "report"])).stdout) as { usage: { totals: { operationalStore: { recoveryPoints: number }; namespacesProtected: number } } };
     expect(json.usage.totals.operationalStore.recoveryPoints).toBe(2);
     expect(json.usage.totals.namespacesProtected).toBeGreaterThan(4);

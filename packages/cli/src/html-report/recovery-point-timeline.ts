@@ -26,7 +26,7 @@ export function recoveryPointTimeline(timelines: readonly InstanceTimeline[], no
   const height = TOP + rows * ROW + AXIS;
   const parts: string[] = [];
   const withHours = max - min < 3 * 86_400_000;
-  for (const tick of timeTicks(min - pad, max + pad)) {
+  for (const tick of timeTicks(min - pad, max + pad, 10)) {
     const at = x(tick).toFixed(1);
     parts.push(`<line class="grid" x1="${at}" x2="${at}" y1="${TOP}" y2="${height - AXIS}"/>`);
     parts.push(`<text class="axis" x="${at}" y="${height - AXIS + 16}" text-anchor="middle">${escapeHtml(timeLabel(tick, withHours))}</text>`);
@@ -37,8 +37,9 @@ export function recoveryPointTimeline(timelines: readonly InstanceTimeline[], no
     for (const store of STORES) {
       const cy = TOP + row * ROW + ROW / 2;
       if (row % 2 === 0) parts.push(`<rect class="band" x="0" y="${cy - ROW / 2}" width="${WIDTH}" height="${ROW * 2}"/>`);
-      const label = store === "OperationalStore" ? `${timeline.vaultName}/${timeline.instanceName}` : "";
-      parts.push(`<text class="row-label" x="${LABEL - 70}" y="${cy + 4}" text-anchor="end">${escapeHtml(label)}</text>`);
+      const full = `${timeline.vaultName}/${timeline.instanceName}`;
+      const label = store === "OperationalStore" ? (full.length > 20 ? `${full.slice(0, 19)}…` : full) : "";
+      parts.push(`<text class="row-label" x="8" y="${cy + 4}"><title>${escapeHtml(full)}</title>${escapeHtml(label)}</text>`);
       parts.push(`<text class="store-label" x="${LABEL - 8}" y="${cy + 4}" text-anchor="end" fill="${COLORS[store]}">${store === "OperationalStore" ? "operational" : "vault"}</text>`);
       for (const point of timeline.stores[store]) {
         const cx = x(Date.parse(point.time));

@@ -1,18 +1,20 @@
 import type { GrowthSeries } from "@kbackup/core";
-import { COLORS, bytesLabel, dataAttributes, escapeHtml, linearScale, niceTicks, timeLabel, timeTicks } from "./svg-parts.js";
+import { COLORS, bytesLabel, dataAttributes, escapeHtml, linearScale, timeLabel, timeTicks } from "./svg-parts.js";
 
 const WIDTH = 900;
-const HEIGHT = 260;
-const LEFT = 70;
-const RIGHT = 110;
-const TOP = 12;
-const BOTTOM = 32;
+const PANEL = 120;
+const GAP = 18;
+const LEFT = 150;
+const RIGHT = 90;
+const TOP = 8;
+const AXIS = 24;
 
 const NAMES: Record<GrowthSeries["name"], string> = { OperationalStore: "operational store", VaultStore: "vault store", Snapshots: "snapshots" };
 
 /**
- * What is kept, growing over time, per kind of storage: a step line per series (`path` with
- * `data-series` and `data-final-bytes`) and a `circle` per point (`data-series`, `data-time`, `data-bytes`).
+ * What is kept, growing over time: one panel per kind of storage, each on its own scale (snapshots
+ * dwarf archives), on a shared time axis. A step line per series (`path` with `data-series` and
+ * `data-final-bytes`) and a `circle` per point (`data-series`, `data-time`, `data-bytes`).
  */
 export function storageGrowthChart(series: readonly GrowthSeries[], nowIso: string): string {
   const shown = series.filter((entry) => entry.points.length > 0);
@@ -23,25 +25,30 @@ export function storageGrowthChart(series: readonly GrowthSeries[], nowIso: stri
   const max = Math.max(now, ...times);
   const pad = Math.max(3_600_000, (max - min) * 0.02);
   const x = linearScale([min - pad, max + pad], [LEFT, WIDTH - RIGHT]);
-  const top = Math.max(1, ...shown.map((entry) => entry.points[entry.points.length - 1]?.bytes ?? 0));
-  const ticks = niceTicks(0, top, 4);
-  const y = linearScale([0, Math.max(top, ticks[ticks.length - 1] ?? top)], [HEIGHT - BOTTOM, TOP]);
+  const height = TOP + shown.length * (PANEL + GAP) - GAP + AXIS;
   const parts: string[] = [];
-  for (const tick of ticks) {
-    parts.push(`<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}"/>`);
-    parts.push(`<text class="axis" x="${LEFT - 6}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(bytesLabel(tick))}</text>`);
-  }
   const withHours = max - min < 3 * 86_400_000;
-  for (const tick of timeTicks(min - pad, max + pad)) parts.push(`<text class="axis" x="${x(tick).toFixed(1)}" y="${HEIGHT - BOTTOM + 16}" text-anchor="middle">${escapeHtml(timeLabel(tick, withHours))}</text>`);
-  parts.push(`<line class="axis-line" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${HEIGHT - BOTTOM}" y2="${HEIGHT - BOTTOM}"/>`);
-  for (const entry of shown) {
+  for (const tick of timeTicks(min - pad, max + pad, 10)) {
+    const at = x(tick).toFixed(1);
+    parts.push(`<line class="grid" x1="${at}" x2="${at}" y1="${TOP}" y2="${height - AXIS}"/>`);
+    parts.push(`<text class="axis" x="${at}" y="${height - AXIS + 16}" text-anchor="middle">${escapeHtml(timeLabel(tick, withHours))}</text>`);
+  }
+  shown.forEach((entry, index) => {
     const color = COLORS[entry.name];
-    let d = `M${x(Date.parse(entry.points[0]!.time)).toFixed(1)},${y(0).toFixed(1)}`;
-    for (const point of entry.points) {
-      const px = x(Date.parse(point.time)).toFixed(1);
-      d += ` H${px} V${y(point.bytes).toFixed(1)}`;
-    }
+    const top = TOP + index * (PANEL + GAP);
+    const bottom = top + PANEL;
     const final = entry.points[entry.points.length - 1]!.bytes;
+    // Zero and half the final size: the end label gives the whole.
+    const ticks = final > 0 ? [0, final / 2] : [0];
+    const y = linearScale([0, Math.max(final, 1)], [bottom, top + 4]);
+    parts.push(`<text class="row-label" x="8" y="${top + 16}" fill="${color}">${escapeHtml(NAMES[entry.name])}</text>`);
+    for (const tick of ticks) {
+      parts.push(`<line class="grid" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}"/>`);
+      parts.push(`<text class="axis" x="${LEFT - 6}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end">${escapeHtml(bytesLabel(tick))}</text>`);
+    }
+    parts.push(`<line class="axis-line" x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${bottom}" y2="${bottom}"/>`);
+    let d = `M${x(Date.parse(entry.points[0]!.time)).toFixed(1)},${y(0).toFixed(1)}`;
+    for (const point of entry.points) d += ` H${x(Date.parse(point.time)).toFixed(1)} V${y(point.bytes).toFixed(1)}`;
     d += ` H${x(now).toFixed(1)}`;
     parts.push(`<path class="growth" d="${d}" stroke="${color}"${dataAttributes({ series: entry.name, "final-bytes": final })}/>`);
     for (const point of entry.points) {
@@ -50,7 +57,7 @@ export function storageGrowthChart(series: readonly GrowthSeries[], nowIso: stri
       );
     }
     parts.push(`<text class="end-label" x="${(x(now) + 6).toFixed(1)}" y="${(y(final) + 4).toFixed(1)}" fill="${color}"${dataAttributes({ series: entry.name })}>${escapeHtml(bytesLabel(final))}</text>`);
-  }
+  });
   const legend = shown.map((entry) => `<button type="button" class="legend" data-toggle="${entry.name}" data-chart="storage-growth"><span class="swatch" style="background:${COLORS[entry.name]}"></span>${NAMES[entry.name]}</button>`).join("");
-  return `<div class="legend-row">${legend}</div><svg id="storage-growth" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="Storage growth">${parts.join("")}</svg>`;
+  return `<div class="legend-row">${legend}</div><svg id="storage-growth" class="chart" viewBox="0 0 ${WIDTH} ${height}" role="img" aria-label="Storage growth per kind of storage">${parts.join("")}</svg>`;
 }

@@ -76,6 +76,11 @@ function policyFacts(policy: BackupPolicy): PolicyFacts {
   return { periodMs, copiesToVault };
 }
 
+/** A message without its closing full stop, to be set inside a sentence. */
+function clause(message: string): string {
+  return message.replace(/[.\s]+$/, "");
+}
+
 function hours(ms: number): string {
   const h = ms / 3_600_000;
   return h >= 48 ? `${(h / 24).toFixed(1)} days` : `${h.toFixed(1)} h`;
@@ -129,7 +134,7 @@ function jobWarnings(job: BackupJob | undefined): string | undefined {
   const first = job.warningDetails?.[0];
   if (job.status !== "CompletedWithWarnings" && first === undefined) return undefined;
   const count = job.warningDetails?.length ?? 0;
-  return `its last ${job.operation.toLowerCase()} (${job.startTime}) ended ${job.status} with ${count} warning${count === 1 ? "" : "s"}${first ? `, the first: ${first.message}` : ""}`;
+  return `its last ${job.operation.toLowerCase()} (${job.startTime}) ended ${job.status} with ${count} warning${count === 1 ? "" : "s"}${first ? `, the first: ${clause(first.message)}` : ""}`;
 }
 
 function vaultFindings(vault: CenterVaultRecord): ComplianceFinding[] {
@@ -190,7 +195,7 @@ export function complianceReport(input: ComplianceInput): ComplianceReport {
 
     if (state === "ProtectionError" || instance.protectionStatus.errorDetails) {
       const detail = instance.protectionStatus.errorDetails;
-      own.push({ ...base, check: "ProtectionError", severity: "Critical", message: `Protection of ${instance.name} is in error${detail ? `: ${detail.message}` : ""}.` });
+      own.push({ ...base, check: "ProtectionError", severity: "Critical", message: `Protection of ${instance.name} is in error${detail ? `: ${clause(detail.message)}` : ""}.` });
     }
     if (instance.policyName !== undefined && !takesScheduledBackups(state) && state !== "ProtectionError") {
       own.push({ ...base, check: "ProtectionSuspended", severity: "Info", message: `${instance.name} takes no scheduled backups: its protection is ${state}.` });
@@ -240,7 +245,7 @@ export function complianceReport(input: ComplianceInput): ComplianceReport {
     const lastBackup = jobs.lastBackup;
     if (lastBackup?.status === "Failed") {
       const error = lastBackup.errorDetails?.[0];
-      own.push({ ...base, check: "LastBackupFailed", severity: "Warning", jobId: lastBackup.jobId, message: `The last backup of ${instance.name} (${lastBackup.startTime}) failed${error ? `: ${error.message}` : ""}.` });
+      own.push({ ...base, check: "LastBackupFailed", severity: "Warning", jobId: lastBackup.jobId, message: `The last backup of ${instance.name} (${lastBackup.startTime}) failed${error ? `: ${clause(error.message)}` : ""}.` });
     }
     for (const job of [lastBackup, jobs.lastRestore]) {
       const warning = jobWarnings(job);
