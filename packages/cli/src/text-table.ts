@@ -1,7 +1,7 @@
 /** A table as text: a header, a rule, and left-aligned columns (right-aligned for numbers) two spaces apart. */
 export function textTable(header: readonly string[], rows: ReadonlyArray<readonly (string | number | undefined)[]>): string {
   const cells = rows.map((row) => header.map((_, i) => row[i]));
-  const numeric = header.map((_, i) => cells.length > 0 && cells.every((row) => row[i] === undefined || typeof row[i] === "number"));
+  const numeric = header.map((_, i) => cells.some((row) => typeof row[i] === "number") && cells.every((row) => row[i] === undefined || typeof row[i] === "number"));
   const text = cells.map((row) => row.map((cell) => (cell === undefined ? "-" : String(cell))));
   const widths = header.map((title, i) => Math.max(title.length, ...text.map((row) => (row[i] as string).length)));
   const line = (row: readonly string[]) =>
