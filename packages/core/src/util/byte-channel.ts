@@ -14,17 +14,22 @@ export class ByteChannel implements AsyncIterable<Uint8Array> {
 
   constructor(private readonly highWaterMarkInBytes = 8 * 1024 * 1024) {}
 
-  /** Queues a chunk; resolves when there is room. Throws if the consumer stopped reading. */
+  /**
+   * Queues a chunk; resolves when there is room. Throws the stream's error once it has been failed,
+   * and an error if the consumer stopped reading.
+   */
   async write(chunk: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure.error;
     if (this.consumerGone) throw new Error("The reader of this stream has stopped.");
     if (this.closed) throw new Error("The stream is already closed.");
     if (chunk.length === 0) return;
     this.queue.push(chunk);
     this.queuedBytes += chunk.length;
     this.wakeConsumer?.();
-    while (this.queuedBytes > this.highWaterMarkInBytes && !this.consumerGone) {
+    while (this.queuedBytes > this.highWaterMarkInBytes && !this.consumerGone && !this.failure) {
       await new Promise<void>((resolve) => (this.wakeProducer = resolve));
     }
+    if (this.failure) throw this.failure.error;
     if (this.consumerGone) throw new Error("The reader of this stream has stopped.");
   }
 
@@ -39,6 +44,8 @@ export class ByteChannel implements AsyncIterable<Uint8Array> {
     this.failure ??= { error };
     this.closed = true;
     this.wakeConsumer?.();
+    // A writer held back by a full queue would otherwise wait for a reader that may never come.
+    this.wakeProducer?.();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
