@@ -30,4 +30,5 @@ export * from "./vault/backup-vault.js";
 export * from "./vault/backup-instance.js";
 export * from "./preflight/index.js";
 export * from "./repository/index.js";
+export * from "./vault-tier/index.js";
 export * from "./center/index.js";

@@ -5,6 +5,7 @@ import {
   invalidArgument,
   throwIfAborted,
   type Clock,
+  type CreateSnapshotFromDataOptions,
   type CreateSnapshotOptions,
   type CreateVolumeOptions,
   type KubeObject,
@@ -16,7 +17,7 @@ import {
   type SnapshotSupport,
   type VolumeSnapshotRecord,
 } from "@kbackup/core";
-import type { BlockImage } from "./block-image.js";
+import { BlockImage, DISK_BLOCK_SIZE } from "./block-image.js";
 import { isPlainObject, jsonCopy } from "./json-copy.js";
 import type { MemoryCluster } from "./memory-cluster.js";
 
@@ -179,6 +180,50 @@ export class MemorySnapshotProvider implements SnapshotProvider {
     };
   }
 
+  /**
+   * Makes a snapshot holding the bytes `data` reads, as if taken of the volume `options.source`
+   * describes (its PV name, claim, driver and volume handle): how a restore from the vault tier stages
+   * a volume. Blocks of zeros take no memory. `createVolume` makes disks from it in this provider's
+   * cluster. Throws `InvalidArgument` for a bad reader or source, `Integrity` when the reader ends
+   * before `sizeInBytes`, and the reader's errors; no snapshot is kept then.
+   */
+  async createSnapshotFromData(data: Pick<SnapshotReader, "sizeInBytes" | "read">, options: CreateSnapshotFromDataOptions): Promise<VolumeSnapshotRecord> {
+    throwIfAborted(options?.abortSignal);
+    if (typeof data !== "object" || data === null || typeof data.read !== "function") throw invalidArgument("data", "must have read(offset, length)");
+    const size = data.sizeInBytes;
+    if (!Number.isSafeInteger(size) || size < 0) throw invalidArgument("data.sizeInBytes", `must be a whole number >= 0, got ${String(size)}`);
+    const source = options?.source;
+    if (!isPlainObject(source) || typeof source.persistentVolumeName !== "string" || typeof source.volumeHandle !== "string" || typeof source.driver !== "string") {
+      throw invalidArgument("options.source", "must be the VolumeSnapshotRecord the data was copied from");
+    }
+    const blocks = new Map<number, Uint8Array>();
+    const piece = 16 * DISK_BLOCK_SIZE;
+    for (let offset = 0; offset < size; offset += piece) {
+      const bytes = await readFully(data, offset, Math.min(piece, size - offset), options.abortSignal);
+      for (let at = 0; at < bytes.length; at += DISK_BLOCK_SIZE) {
+        const block = bytes.subarray(at, Math.min(bytes.length, at + DISK_BLOCK_SIZE));
+        if (block.some((byte) => byte !== 0)) {
+          const whole = new Uint8Array(DISK_BLOCK_SIZE);
+          whole.set(block);
+          blocks.set((offset + at) / DISK_BLOCK_SIZE, whole);
+        }
+      }
+    }
+    const record: VolumeSnapshotRecord = {
+      snapshotHandle: `memory-snapshot-${randomUUID()}`,
+      provider: this.name,
+      persistentVolumeName: source.persistentVolumeName,
+      ...(source.claim === undefined ? {} : { claim: { namespace: source.claim.namespace, name: source.claim.name } }),
+      driver: source.driver,
+      volumeHandle: source.volumeHandle,
+      sizeInBytes: size,
+      incremental: false,
+      createdAt: this.#clock.now().toISOString(),
+    };
+    this.#snapshots.set(record.snapshotHandle, { record, tags: { ...options.tags }, image: new BlockImage(size, blocks), sharedBlocks: 0 });
+    return { ...record, ...(record.claim === undefined ? {} : { claim: { ...record.claim } }) };
+  }
+
   /** The snapshots held, oldest first (for tests). */
   listSnapshots(): MemorySnapshot[] {
     return [...this.#snapshots.values()].map((held) => ({
@@ -237,6 +282,20 @@ export class MemorySnapshotProvider implements SnapshotProvider {
 
 /** PV fields naming an in-tree volume source, for the reason a PV without CSI is refused. */
 const IN_TREE_SOURCES = new Set(["azureDisk", "azureFile", "hostPath", "local", "nfs", "awsElasticBlockStore", "gcePersistentDisk", "iscsi", "fc", "cephfs", "rbd", "cinder", "vsphereVolume", "flexVolume"]);
+
+/** `length` bytes at `offset`, reading again after short reads. `Integrity` when the reader has no more. */
+async function readFully(data: Pick<SnapshotReader, "read">, offset: number, length: number, abortSignal: AbortSignal | undefined): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const bytes = await data.read(offset + got, length - got, abortSignal ? { abortSignal } : {});
+    if (!(bytes instanceof Uint8Array)) throw invalidArgument("data.read", "must return a Uint8Array");
+    if (bytes.length === 0) throw new KBackupError("Integrity", `The data ended at byte ${offset + got}, before its size.`);
+    out.set(bytes.subarray(0, length - got), got);
+    got += Math.min(bytes.length, length - got);
+  }
+  return out;
+}
 
 function volumeHandleOf(persistentVolume: KubeObject): string | undefined {
   const spec = persistentVolume["spec"];

@@ -1,1 +1,2 @@
 export * from "./memory-object-store.js";
+export * from "./memory-secondary-store.js";

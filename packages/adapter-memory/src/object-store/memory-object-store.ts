@@ -27,6 +27,7 @@ import {
   type StoredObject,
   type StoredObjectStream,
 } from "@kbackup/core";
+import { MemorySecondaryStore, type MemorySecondaryOptions } from "./memory-secondary-store.js";
 
 export interface MemoryObjectStoreOptions {
   /** Each call (and each page of a list) waits this long first, to imitate a remote store. Default 0. */
@@ -35,6 +36,11 @@ export interface MemoryObjectStoreOptions {
   clock?: Clock;
   /** Size of the chunks `getStream` yields. Default 256 KiB. */
   streamChunkSizeInBytes?: number;
+  /**
+   * Behave as a geo-redundant store with read access: `capabilities.secondaryRead` is true and
+   * `secondary()` gives the paired region's copy. Default false.
+   */
+  secondaryRead?: boolean;
 }
 
 /** The largest page a list returns when `byPage` names no `maxPageSize`. */
@@ -56,7 +62,7 @@ interface Entry {
  * a streamed body has been read whole.
  */
 export class MemoryObjectStore implements ObjectStore {
-  readonly capabilities: ObjectStoreCapabilities = { conditionalWrites: true, immutability: false, secondaryRead: false, leases: false };
+  readonly capabilities: ObjectStoreCapabilities;
 
   readonly #objects = new Map<string, Entry>();
   // Sorted lazily: rebuilt on the first list after a key was added or removed.
@@ -65,6 +71,7 @@ export class MemoryObjectStore implements ObjectStore {
   readonly #latencyInMs: number;
   readonly #clock: Clock;
   readonly #chunkSize: number;
+  #secondary: MemorySecondaryStore | undefined;
 
   /** Throws `InvalidArgument` for a negative latency or a chunk size below 1. */
   constructor(options: MemoryObjectStoreOptions = {}) {
@@ -76,6 +83,7 @@ export class MemoryObjectStore implements ObjectStore {
     this.#latencyInMs = latencyInMs;
     this.#clock = clock;
     this.#chunkSize = streamChunkSizeInBytes;
+    this.capabilities = { conditionalWrites: true, immutability: false, secondaryRead: options.secondaryRead === true, leases: false };
   }
 
   /**
@@ -106,6 +114,7 @@ export class MemoryObjectStore implements ObjectStore {
     };
     if (!this.#objects.has(key)) this.#sortedKeys = undefined;
     this.#objects.set(key, entry);
+    this.#secondary?.replicate(key, { bytes, info: infoOf(key, entry) });
     return infoOf(key, entry);
   }
 
@@ -190,7 +199,24 @@ export class MemoryObjectStore implements ObjectStore {
     }
     this.#objects.delete(key);
     this.#sortedKeys = undefined;
+    this.#secondary?.replicate(key, undefined);
     return true;
+  }
+
+  /**
+   * The store's read-only secondary, as geo-redundant storage keeps it in the paired region: each
+   * write and delete reaches it `replicationLagInMs` later on this store's clock (see
+   * {@link MemorySecondaryStore}). A store has one secondary; calling again returns it, with the lag
+   * changed when one is given. What was stored before the first call is already there.
+   * Throws `Unsupported` unless the store was made with `secondaryRead: true`, `InvalidArgument` for
+   * a negative lag.
+   */
+  secondary(options: MemorySecondaryOptions = {}): MemorySecondaryStore {
+    if (!this.capabilities.secondaryRead) throw new KBackupError("Unsupported", "This store has no secondary: make it with secondaryRead: true, as a geo-redundant store with read access.");
+    const secondary = this.#secondary ?? new MemorySecondaryStore(this.#clock, [...this.#objects].map(([key, entry]) => [key, { bytes: entry.bytes, info: infoOf(key, entry) }]));
+    secondary.setReplicationLag(options);
+    this.#secondary = secondary;
+    return secondary;
   }
 
   async #arrive(signal: AbortSignal | undefined): Promise<void> {

@@ -99,4 +99,12 @@ export interface ObjectStore {
 
   /** Deletes the object. Idempotent. With `ifMatch`, `PreconditionFailed` if the ETag differs. */
   delete(key: string, options?: DeleteStoredObjectOptions): Promise<boolean>;
+
+  /**
+   * Optional, for stores with `capabilities.secondaryRead`: the read-only copy of this store in its
+   * paired region (geo-redundant storage). It may lag this store: a write shows there only once it
+   * has been replicated. Its writes fail (`Unsupported`). `Unsupported` when the store has no
+   * readable secondary.
+   */
+  secondary?(): ObjectStore;
 }

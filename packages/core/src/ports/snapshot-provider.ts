@@ -67,6 +67,17 @@ export interface SnapshotReader {
   close(): Promise<void>;
 }
 
+/** Options of {@link SnapshotProvider.createSnapshotFromData}. */
+export interface CreateSnapshotFromDataOptions extends OperationOptions {
+  /**
+   * The snapshot the bytes were copied from: the new snapshot takes its persistent volume name,
+   * claim, driver and volume handle, so that `createVolume` rebuilds the same volume.
+   */
+  source: VolumeSnapshotRecord;
+  /** Tags kept with the snapshot, naming the restore that made it. */
+  tags?: Record<string, string>;
+}
+
 /**
  * Snapshots of persistent volumes: Azure Disk snapshots, CSI VolumeSnapshots, memory disks.
  *
@@ -94,4 +105,12 @@ export interface SnapshotProvider {
 
   /** Opens the snapshot's bytes for reading (`capabilities.readData`), else `Unsupported`. */
   openSnapshot(snapshotHandle: string, options?: OperationOptions): Promise<SnapshotReader>;
+
+  /**
+   * Optional: makes a snapshot holding the bytes `data` reads (all `data.sizeInBytes` of them), as if
+   * taken of the volume `options.source` describes; `createVolume` then makes volumes from it and
+   * `deleteSnapshot` removes it. A restore from the vault tier stages volume data this way: a provider
+   * without it cannot be a staging provider. A call that fails or is aborted leaves no snapshot.
+   */
+  createSnapshotFromData?(data: Pick<SnapshotReader, "sizeInBytes" | "read">, options: CreateSnapshotFromDataOptions): Promise<VolumeSnapshotRecord>;
 }

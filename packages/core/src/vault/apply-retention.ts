@@ -33,7 +33,13 @@ export async function applyRetention(handle: InstanceHandle, policy: BackupPolic
   const copiedAt = new Map<string, { createdAt: string; expiresAt: string }>();
   for (const copy of due) {
     await handle.vault.copier.copy(
-      { instanceName: handle.name, recoveryPointId: copy.pointId, store: handle.requireOperationalStore(), instancePrefix: record.storePrefix },
+      {
+        instanceName: handle.name,
+        recoveryPointId: copy.pointId,
+        store: handle.requireOperationalStore(),
+        instancePrefix: record.storePrefix,
+        ...(handle.binding.snapshotProvider ? { snapshotProvider: handle.binding.snapshotProvider } : {}),
+      },
       { abortSignal },
     );
     copiedAt.set(copy.pointId, { createdAt: handle.vault.clock.now().toISOString(), expiresAt: copy.expiresAt.toISOString() });

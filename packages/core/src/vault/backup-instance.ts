@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { BackupProgress } from "../backup/backup-engine.js";
 import { KBackupError } from "../errors.js";
 import { resolveHookReferences, runRestoreHooks } from "../hooks/index.js";
@@ -11,14 +12,16 @@ import type { PreflightFinding } from "../preflight/findings.js";
 import { policyUsesVaultStore } from "../preflight/policy-vault-tier.js";
 import { refuseOnPreflightErrors } from "../preflight/preflight-refusal.js";
 import { restorePreflight } from "../preflight/restore-preflight.js";
-import { recoveryPointKeys } from "../recovery-point/layout.js";
 import type { RecoveryPointManifest } from "../recovery-point/manifest.js";
-import { readManifest } from "../recovery-point/recovery-point-store.js";
 import { runRestore, type RestoreProgress } from "../restore/restore-engine.js";
 import { loadRestoreModifier } from "../restore/resource-modifier-reference.js";
 import { countOutcomes, type RestoreCounts, type RestoreItemResult } from "../restore/restore-result.js";
 import { parseRestoreCriteria, type KubernetesClusterBackupDatasourceParameters, type RestoreCriteria } from "../selection/index.js";
 import { pagedIterator, type PagedAsyncIterableIterator } from "../util/paged.js";
+import type { RecoveryPointVerifyReport, VerifyRecoveryPointOptions } from "../vault-tier/archive-verification.js";
+import type { RegionPair } from "../vault-tier/region-pairs.js";
+import { openRestoreSource, type RestoreSource } from "../vault-tier/restore-source.js";
+import { planRestoreRoute, type RestoreRoute } from "../vault-tier/restore-route.js";
 import type { VaultDataStore } from "./catalogue-records.js";
 import type { InstanceHandle } from "./instance-handle.js";
 import { protectionStatusOf, type CurrentProtectionState, type ProtectionStatusDetails } from "./protection-state.js";
@@ -47,6 +50,20 @@ export interface RestoreOptions extends OperationOptions {
   concurrency?: number;
   /** Which copy to restore from; by default the operational one while it exists, else the vault store's. */
   dataStore?: VaultDataStore;
+  /**
+   * Where a vault-store copy kept in a repository is staged for the restore (the staging storage
+   * account the criteria's `stagingStorageAccountId` names); an in-process store by default. The
+   * staged objects are removed afterwards.
+   */
+  stagingStore?: ObjectStore;
+  /**
+   * Stages such a copy's volumes as snapshots (`createSnapshotFromData`, in the staging resource
+   * group the criteria's `stagingResourceGroupId` names) and makes the target's volumes from them;
+   * the target snapshot provider by default when it can. The staged snapshots are deleted afterwards.
+   */
+  stagingSnapshotProvider?: SnapshotProvider;
+  /** Region pairs a cross-region restore may use besides Azure's (`AZURE_REGION_PAIRS`), both ways. */
+  regionPairs?: readonly RegionPair[];
   onProgress?: (progress: RestoreProgress) => void;
   /**
    * Restore without the preflight checks of {@link BackupInstance.validateRestore}, which otherwise
@@ -348,6 +365,21 @@ export class BackupInstance {
     );
   }
 
+  /**
+   * Re-reads a copy of a recovery point and checks it: `level` `index` (the default) checks that every
+   * object it needs is there with its recorded size; `full` also reads every byte and checks it
+   * against its checksum. For the operational store that is the manifest, the archive's size, each
+   * archive member's sha256 and the whole archive's sha256; for the vault store, the copy's own
+   * checks (a repository copy: every chunk indexed, every pack there at its size, and at `full` every
+   * chunk decrypted and checked against its id). `dataStore` picks the copy as `restore` does.
+   * @throws Integrity naming the damaged or missing object (`details.key`); NotFound when there is no
+   *   such point or copy; InvalidArgument for a bad level.
+   */
+  async verifyRecoveryPoint(recoveryPointId: string, options: VerifyRecoveryPointOptions & { dataStore?: VaultDataStore } = {}): Promise<RecoveryPointVerifyReport> {
+    const source = await this.source(recoveryPointId, options.dataStore, options);
+    return source.verify(options);
+  }
+
   /** What `restore` would do with each item, writing nothing to the target. Throws as `restore` does. */
   async planRestore(recoveryPointId: string, criteria: unknown, options: RestoreOptions = {}): Promise<RestorePlan> {
     const parsed = parseRestoreCriteria(criteria);
@@ -418,50 +450,70 @@ export class BackupInstance {
     if (source.subscriptionId && other.subscriptionId && source.subscriptionId !== other.subscriptionId && features.crossSubscriptionRestoreSettings.state !== "Enabled") {
       throw new KBackupError("PermissionDenied", `targetCluster: ${other.name} is in subscription ${other.subscriptionId}, and the vault's cross-subscription restore is ${features.crossSubscriptionRestoreSettings.state}.`, { field: "targetCluster" });
     }
-    if (source.region && other.region && source.region !== other.region && features.crossRegionRestoreSettings.state !== "Enabled") {
-      throw new KBackupError("PermissionDenied", `targetCluster: ${other.name} is in region ${other.region}, and the vault's cross-region restore is ${features.crossRegionRestoreSettings.state}.`, { field: "targetCluster" });
-    }
+    await this.route(recoveryPointId, target, options);
   }
 
-  /** Where a recovery point is read from: the chosen (or first available) copy's manifest, store and archive. */
-  private async source(recoveryPointId: string, dataStore: VaultDataStore | undefined, options: OperationOptions): Promise<{ manifest: RecoveryPointManifest; store: ObjectStore; archiveKey: string }> {
+  /** Where a restore to `target` reads from, by the cross-region rules (see `planRestoreRoute`), which it enforces. */
+  private async route(recoveryPointId: string, target: ClusterClient, options: RestoreOptions): Promise<RestoreRoute> {
     const record = await this.handle.read(options.abortSignal);
-    const point = record.recoveryPoints.find((candidate) => candidate.recoveryPointId === recoveryPointId);
-    const useVault = point !== undefined && (dataStore === "VaultStore" || (dataStore === undefined && !point.dataStores.OperationalStore && point.dataStores.VaultStore !== undefined));
-    if (useVault) {
-      const copy = await this.handle.vault.copier.read(this.name, recoveryPointId, options);
-      if (!copy) throw new KBackupError("NotFound", `Recovery point ${recoveryPointId} has no vault-store copy.`, { field: "recoveryPointId" });
-      return { manifest: copy.manifest, store: copy.store, archiveKey: copy.archiveKey };
-    }
-    if (point && dataStore === "OperationalStore" && !point.dataStores.OperationalStore) {
-      throw new KBackupError("NotFound", `Recovery point ${recoveryPointId} has no operational copy.`, { field: "recoveryPointId" });
-    }
-    const store = this.handle.requireOperationalStore();
-    const manifest = await readManifest(store, record.storePrefix, recoveryPointId, options.abortSignal);
-    return { manifest, store, archiveKey: recoveryPointKeys(record.storePrefix, recoveryPointId).archive };
+    return planRestoreRoute({
+      recoveryPointId,
+      source: record.cluster,
+      target: target.identity,
+      point: record.recoveryPoints.find((candidate) => candidate.recoveryPointId === recoveryPointId),
+      dataStore: options.dataStore,
+      settings: await this.handle.vault.settings(options.abortSignal),
+      ...(options.regionPairs ? { regionPairs: options.regionPairs } : {}),
+    });
   }
 
+  /** The chosen (or first available) copy of a recovery point, opened: its manifest, its checks and its data. */
+  private source(recoveryPointId: string, dataStore: VaultDataStore | undefined, options: OperationOptions, secondary = false): Promise<RestoreSource> {
+    return openRestoreSource(this.handle, recoveryPointId, { dataStore, secondary }, options);
+  }
+
+  // The copy is checked at the index level before anything is restored: a damaged point is refused.
+  // A vault copy kept in a repository is staged first, and its staging removed after.
   private async execute(recoveryPointId: string, criteria: RestoreCriteria, target: ClusterClient, options: RestoreOptions, mode: "restore" | "plan") {
-    const { manifest, store, archiveKey } = await this.source(recoveryPointId, options.dataStore, options);
+    const route = await this.route(recoveryPointId, target, options);
+    const source = await this.source(recoveryPointId, route.dataStore, options, route.secondary);
+    await source.verify({ level: "index", ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
     const sameCluster = target === this.handle.binding.cluster;
     const targetSnapshotProvider = options.targetSnapshotProvider ?? (sameCluster ? this.handle.binding.snapshotProvider : undefined);
-    const reference = criteria.resourceModifierReference;
-    const modify = reference ? await loadRestoreModifier(target, reference, options.abortSignal) : undefined;
-    return runRestore({
-      manifest,
-      store,
-      archiveKey,
-      criteria,
-      targetCluster: target,
-      ...(targetSnapshotProvider ? { targetSnapshotProvider } : {}),
-      mode,
-      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
-      ...(modify ? { modify } : {}),
-      clock: this.handle.vault.clock,
+    const vaultTier = criteria.objectType === "KubernetesClusterVaultTierRestoreCriteria" ? criteria : undefined;
+    const request = {
+      targetSnapshotProvider,
+      stagingSnapshotProvider: options.stagingSnapshotProvider,
+      ...(options.stagingStore ? { store: options.stagingStore } : {}),
+      stagingId: `${recoveryPointId}-${randomUUID().slice(0, 8)}`,
+      ...(vaultTier?.stagingResourceGroupId ? { resourceGroupId: vaultTier.stagingResourceGroupId } : {}),
+      ...(vaultTier?.stagingStorageAccountId ? { storageAccountId: vaultTier.stagingStorageAccountId } : {}),
+      volumeData: mode === "restore" && criteria.persistentVolumeRestoreMode === "RestoreWithVolumeData",
       logger: this.handle.vault.logger,
       ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    };
+    source.check(request);
+    const reference = criteria.resourceModifierReference;
+    const modify = reference ? await loadRestoreModifier(target, reference, options.abortSignal) : undefined;
+    const { value: outcome, warnings } = await source.use(request, (data) =>
+      runRestore({
+        manifest: source.manifest,
+        store: data.store,
+        archiveKey: data.archiveKey,
+        criteria,
+        targetCluster: target,
+        ...(data.snapshotProvider ? { targetSnapshotProvider: data.snapshotProvider } : {}),
+        mode,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+        ...(modify ? { modify } : {}),
+        clock: this.handle.vault.clock,
+        logger: this.handle.vault.logger,
+        ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
+    );
+    outcome.warnings.push(...warnings);
+    return outcome;
   }
 }
 

@@ -21,7 +21,10 @@ import { JobRecorder } from "./job-recorder.js";
 import { createJson, listKeys, readJson, replaceJson, updateJson } from "./json-objects.js";
 import { runDue, type RunDueOptions, type RunDueResult } from "./run-due.js";
 import { resolveBinding, type ResolvedBinding, type VaultBindings } from "./vault-bindings.js";
-import { ObjectStoreVaultCopier, type VaultCopier } from "./vault-copier.js";
+import type { KeyProvider } from "../repository/key-provider.js";
+import type { GarbageCollectionReport } from "../repository/garbage-collection.js";
+import { RepositoryVaultCopier } from "../vault-tier/repository-vault-copier.js";
+import { ObjectStoreVaultCopier, type VaultCopier, type VaultGarbageCollectionOptions } from "./vault-copier.js";
 import { checkSettingsChange, resolveVaultSettings, type VaultSettings, type VaultSettingsInput } from "./vault-settings.js";
 
 export type { VaultDataStore } from "./catalogue-records.js";
@@ -51,6 +54,24 @@ export interface VaultStoreOptions {
   vaultStore?: ObjectStore;
   /** How copies reach the vault tier; by default an {@link ObjectStoreVaultCopier} over `vaultStore`. */
   vaultCopier?: VaultCopier;
+  /**
+   * Keeps the vault store's copies in a deduplicating, compressed and encrypted repository under
+   * `vaults/<name>/vault-repository/` of `vaultStore`, its key wrapped by this provider (a
+   * {@link RepositoryVaultCopier}, volume data included); without it they are plain objects (an
+   * {@link ObjectStoreVaultCopier}). Ignored when `vaultCopier` is given.
+   */
+  vaultKeyProvider?: KeyProvider;
+}
+
+/** The copier `vaultKeyProvider` asks for, or the one given; undefined for the default. */
+function vaultCopierOf(name: string, store: ObjectStore, options: VaultStoreOptions & { clock?: Clock; logger?: Logger }): VaultCopier | undefined {
+  if (options.vaultCopier || !options.vaultKeyProvider) return options.vaultCopier;
+  return new RepositoryVaultCopier(options.vaultStore ?? store, {
+    keyProvider: options.vaultKeyProvider,
+    prefix: catalogueKeys(name).vaultRepository,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+  });
 }
 
 /** Options of {@link BackupVault.create}. */
@@ -195,7 +216,7 @@ export class BackupVault {
     const name = checkName("name", options?.name);
     BackupVault.checkStore(store);
     const settings = resolveVaultSettings(options);
-    const vault = new BackupVault({ ...options, [SETUP]: { store, settings, copier: options.vaultCopier, vaultStore: options.vaultStore, persistent: true } } as BackupVaultOptions);
+    const vault = new BackupVault({ ...options, [SETUP]: { store, settings, copier: vaultCopierOf(name, store, options), vaultStore: options.vaultStore, persistent: true } } as BackupVaultOptions);
     try {
       await createJson(store, catalogueKeys(name).vault, vault.vaultRecord(), options.abortSignal);
     } catch (error) {
@@ -218,7 +239,7 @@ export class BackupVault {
     BackupVault.checkStore(store);
     const record = await readJson<VaultRecord>(store, catalogueKeys(name).vault, options.abortSignal);
     if (!record) throw new KBackupError("NotFound", `The store holds no vault named ${name}.`, { field: "name" });
-    const vault = new BackupVault({ ...options, [SETUP]: { store, settings: record.value.settings, copier: options.vaultCopier, vaultStore: options.vaultStore, persistent: true } } as BackupVaultOptions);
+    const vault = new BackupVault({ ...options, [SETUP]: { store, settings: record.value.settings, copier: vaultCopierOf(name, store, options), vaultStore: options.vaultStore, persistent: true } } as BackupVaultOptions);
     await vault.refresh(options);
     return vault;
   }
@@ -537,5 +558,25 @@ export class BackupVault {
       },
       { ...options, now: options.now ?? this.clock.now() },
     );
+  }
+
+  /**
+   * Reclaims the vault store's space that no vault copy uses any more (copies deleted by retention or
+   * by hand), through the vault copier's garbage collection: nothing younger than `safetyWindowInMs`
+   * is removed, and nothing at all while a copy has been active within the window, so that a copy in
+   * flight never loses data. Run it now and then (daily, say) with a window of a day or more. Resolves
+   * with the report, or undefined when the copier shares nothing between copies (plain-object copies
+   * free their space when deleted).
+   * @throws InvalidArgument for a bad `safetyWindowInMs`.
+   */
+  async collectGarbage(options: VaultGarbageCollectionOptions): Promise<GarbageCollectionReport | undefined> {
+    if (!Number.isSafeInteger(options?.safetyWindowInMs) || options.safetyWindowInMs < 0) throw invalidArgument("safetyWindowInMs", "must be a whole number of milliseconds >= 0");
+    await this.ready;
+    return this.copier.collectGarbage?.(options);
+  }
+
+  /** Releases what the vault copier holds (a repository's worker threads); it opens again on next use. */
+  async close(): Promise<void> {
+    await this.copier.close?.();
   }
 }

@@ -20,6 +20,9 @@ export type VaultDataStore = "OperationalStore" | "VaultStore";
  *     slots/<instance>/<time>.json     create-only: the claim of one scheduled backup
  *     jobs/<start time>-<job id>.json  one job each, created once and finished once
  *     vault-store/...                  the vault store's copies (the default vault copier)
+ *     vault-repository/...             the vault store's copies in a repository (with a vaultKeyProvider)
+ *
+ * The last two are in the vault store, which may be another store than the catalogue's.
  */
 export interface CatalogueKeys {
   vault: string;
@@ -32,6 +35,7 @@ export interface CatalogueKeys {
   slot(instanceName: string, slot: Date): string;
   jobs: string;
   vaultStore: string;
+  vaultRepository: string;
 }
 
 /** The catalogue keys of the vault named `vaultName`. */
@@ -48,6 +52,7 @@ export function catalogueKeys(vaultName: string): CatalogueKeys {
     slot: (instanceName, slot) => `${root}slots/${instanceName}/${compactTime(slot)}.json`,
     jobs: `${root}jobs/`,
     vaultStore: `${root}vault-store/`,
+    vaultRepository: `${root}vault-repository/`,
   };
 }
 

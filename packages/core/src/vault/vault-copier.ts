@@ -2,11 +2,13 @@ import { KBackupError } from "../errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { ObjectStore } from "../ports/object-store.js";
 import type { OperationOptions } from "../ports/options.js";
-import type { VolumeSnapshotRecord } from "../ports/snapshot-provider.js";
+import type { SnapshotProvider, SnapshotReader, VolumeSnapshotRecord } from "../ports/snapshot-provider.js";
 import { RECOVERY_POINTS_FOLDER, recoveryPointKeys } from "../recovery-point/layout.js";
 import type { RecoveryPointManifest } from "../recovery-point/manifest.js";
 import { readManifest } from "../recovery-point/recovery-point-store.js";
+import type { GarbageCollectionReport } from "../repository/garbage-collection.js";
 import { pagedIterator, type PagedAsyncIterableIterator } from "../util/paged.js";
+import { verifyStoredRecoveryPoint, type RecoveryPointVerifyReport, type VerifyRecoveryPointOptions } from "../vault-tier/archive-verification.js";
 import { readJson } from "./json-objects.js";
 
 /** The committed recovery point a copy is made from: its instance, and where its operational copy lies. */
@@ -16,6 +18,19 @@ export interface VaultCopySource {
   /** The operational store, and the instance's folder in it. */
   store: ObjectStore;
   instancePrefix: string;
+  /** The instance's snapshot provider: copiers that keep volume data read the snapshots through it. */
+  snapshotProvider?: SnapshotProvider;
+}
+
+/** What making a copy moved, for copiers that can tell. */
+export interface VaultCopyTransfer {
+  /** Bytes read from the operational copy and the volume snapshots. */
+  bytesRead: number;
+  /** Bytes written to the vault store. */
+  bytesUploaded: number;
+  /** Chunks stored anew, and chunks found already stored (deduplicated). */
+  chunksStored: number;
+  chunksReused: number;
 }
 
 /** What the vault store holds of one recovery point. */
@@ -25,16 +40,43 @@ export interface VaultCopyInfo {
   recoveryPointTime: string;
   copiedAt: string;
   archiveSizeInBytes: number;
-  /** The volume snapshots the recovery point refers to (their data is not part of this copy). */
+  /** The volume snapshots the recovery point refers to. */
   volumeSnapshots: VolumeSnapshotRecord[];
+  /** True when the copy holds every volume's bytes; absent when it keeps only the snapshot references above. */
+  holdsVolumeData?: boolean;
+  /** What making the copy moved, when the copier tells. */
+  transfer?: VaultCopyTransfer;
 }
 
-/** A vault copy opened for restore: its manifest, and a store view from which `archiveKey` reads its archive. */
+/** A vault copy opened for restore and verification. */
 export interface VaultCopy {
   info: VaultCopyInfo;
   manifest: RecoveryPointManifest;
-  store: ObjectStore;
-  archiveKey: string;
+  /** Where the archive is read in place, for a copy kept as plain objects; absent when a restore must stage the copy first. */
+  inPlace?: { store: ObjectStore; archiveKey: string };
+  /** The archive's bytes as a stream. Integrity when they are damaged or missing. */
+  readArchive(options?: OperationOptions): Promise<AsyncIterable<Uint8Array>>;
+  /**
+   * A reader of the copied bytes of the volume `persistentVolumeName` (close it after use);
+   * undefined when the copy keeps only that volume's snapshot reference.
+   */
+  openVolume(persistentVolumeName: string): SnapshotReader | undefined;
+  /**
+   * Re-reads and checks what the copy needs (see {@link VerifyRecoveryPointOptions.level}).
+   * @throws Integrity naming the damaged or missing object (`details.key`).
+   */
+  verify(options?: VerifyRecoveryPointOptions): Promise<RecoveryPointVerifyReport>;
+}
+
+/** Options of {@link VaultCopier.collectGarbage}. */
+export interface VaultGarbageCollectionOptions extends OperationOptions {
+  /**
+   * Stored data younger than this is never removed, and nothing is removed while a copy has been
+   * active within it: far longer than any copy's pause (a day, say).
+   */
+  safetyWindowInMs: number;
+  /** The time to judge ages by; the copier's clock by default. */
+  now?: Date;
 }
 
 /**
@@ -54,6 +96,19 @@ export interface VaultCopier {
   delete(instanceName: string, recoveryPointId: string, options?: OperationOptions): Promise<boolean>;
   list(instanceName: string, options?: OperationOptions): PagedAsyncIterableIterator<VaultCopyInfo>;
   read(instanceName: string, recoveryPointId: string, options?: OperationOptions): Promise<VaultCopy | undefined>;
+  /**
+   * Optional: a read-only copier over the vault store's secondary, the copy geo-redundant storage
+   * keeps in the paired region (cross-region restore reads there). Unsupported when the vault
+   * store has no readable secondary.
+   */
+  secondary?(): VaultCopier;
+  /**
+   * Optional, for copiers that share data between copies: removes what no copy uses any more,
+   * never what a copy in flight may still need (see {@link VaultGarbageCollectionOptions}).
+   */
+  collectGarbage?(options: VaultGarbageCollectionOptions): Promise<GarbageCollectionReport>;
+  /** Optional: releases what the copier holds (worker threads); it may open again on next use. */
+  close?(): Promise<void>;
 }
 
 const VAULT_COPY_FILE = "vault-copy.json";
@@ -62,7 +117,9 @@ const VAULT_COPY_FILE = "vault-copy.json";
  * The first vault copier: copies a recovery point's archive and manifest into an object store
  * under `prefix`, in the operational tier's layout (`<prefix><instance>/recovery-points/<id>/`), with
  * a `vault-copy.json` that records the copy and the volume snapshots the point refers to. The
- * manifest is written last, as in the operational tier, so it marks a whole copy.
+ * manifest is written last, as in the operational tier, so it marks a whole copy. It keeps no volume
+ * data: a restore of its copy needs the volume snapshots to still exist. `RepositoryVaultCopier`
+ * keeps everything, deduplicated and encrypted.
  */
 export class ObjectStoreVaultCopier implements VaultCopier {
   constructor(
@@ -134,6 +191,26 @@ export class ObjectStoreVaultCopier implements VaultCopier {
     const info = await readJson<VaultCopyInfo>(this.store, keys.folder + VAULT_COPY_FILE, options.abortSignal);
     if (!info) return undefined;
     const manifest = await readManifest(this.store, instancePrefix, recoveryPointId, options.abortSignal);
-    return { info: info.value, manifest, store: this.store, archiveKey: keys.archive };
+    const store = this.store;
+    return {
+      info: info.value,
+      manifest,
+      inPlace: { store, archiveKey: keys.archive },
+      readArchive: async (readOptions = {}) => {
+        const archive = await store.getStream(keys.archive, readOptions);
+        if (!archive) throw new KBackupError("Integrity", `The archive ${keys.archive} of the vault copy of ${recoveryPointId} is missing.`, { details: { key: keys.archive } });
+        return archive.body;
+      },
+      openVolume: () => undefined,
+      verify: (verifyOptions = {}) => verifyStoredRecoveryPoint(store, instancePrefix, recoveryPointId, "VaultStore", verifyOptions),
+    };
+  }
+
+  /** A read-only copier over the vault store's secondary. Unsupported when the store has none. */
+  secondary(): VaultCopier {
+    if (!this.store.capabilities.secondaryRead || typeof this.store.secondary !== "function") {
+      throw new KBackupError("Unsupported", "The vault store has no readable secondary region (capabilities.secondaryRead).");
+    }
+    return new ObjectStoreVaultCopier(this.store.secondary(), this.prefix, this.clock);
   }
 }
