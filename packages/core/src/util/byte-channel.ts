@@ -19,8 +19,7 @@ export class ByteChannel implements AsyncIterable<Uint8Array> {
    * and an error if the consumer stopped reading.
    */
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.failure) throw this.failure.error;
-    if (this.consumerGone) throw new Error("The reader of this stream has stopped.");
+    this.throwIfEnded();
     if (this.closed) throw new Error("The stream is already closed.");
     if (chunk.length === 0) return;
     this.queue.push(chunk);
@@ -29,6 +28,10 @@ export class ByteChannel implements AsyncIterable<Uint8Array> {
     while (this.queuedBytes > this.highWaterMarkInBytes && !this.consumerGone && !this.failure) {
       await new Promise<void>((resolve) => (this.wakeProducer = resolve));
     }
+    this.throwIfEnded();
+  }
+
+  private throwIfEnded(): void {
     if (this.failure) throw this.failure.error;
     if (this.consumerGone) throw new Error("The reader of this stream has stopped.");
   }
