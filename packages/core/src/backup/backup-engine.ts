@@ -87,7 +87,11 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     upload.catch((error: unknown) => channel.fail(error));
     const archive = new ResourceArchiveWriter(async (chunk) => {
       progress.bytesWritten += chunk.length;
-      await channel.write(chunk);
+      // A write fails when the upload stopped reading: the upload's own error says why.
+      await channel.write(chunk).catch(async (error: unknown) => {
+        await upload;
+        throw error;
+      });
     }, 1, startTime);
     await archive.add("", "metadata/version", new TextEncoder().encode("1.1.0\n"));
 
