@@ -69,6 +69,8 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
   const progress: BackupProgress = { phase: "discovering", itemsBackedUp: 0, bytesWritten: 0, snapshotsTaken: 0 };
   const report = () => request.onProgress?.({ ...progress });
   const snapshots: VolumeSnapshotRecord[] = [];
+  // Set once this run owns the folder: its marker is written.
+  let markerWritten = false;
   let archiveStarted = false;
   const channel = new ByteChannel();
   let upload: Promise<unknown> | undefined;
@@ -80,7 +82,12 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     // Hook references are resolved before anything is written: a missing one fails the backup at once.
     const hooks = await resolveHookReferences(cluster, parameters.backupHookReferences ?? [], "BackupHook", { abortSignal });
     const marker = () => ({ recoveryPointId: request.recoveryPointId, startTime: startTime.toISOString(), snapshots: snapshots.map((s) => s.snapshotHandle) });
+    // The marker is gone once a recovery point commits, so only its manifest tells that the id is taken.
+    if (await store.head(keys.manifest, { abortSignal })) {
+      throw new KBackupError("AlreadyExists", `There is already a recovery point ${request.recoveryPointId}.`, { field: "recoveryPointId" });
+    }
     await store.put(keys.inProgress, json(marker()), { ifNoneMatch: "*", abortSignal, contentType: "application/json" });
+    markerWritten = true;
 
     archiveStarted = true;
     upload = store.put(keys.archive, channel, { ifNoneMatch: "*", abortSignal, contentType: "application/gzip" });
@@ -219,7 +226,8 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
   } catch (error) {
     channel.fail(error);
     await upload?.catch(() => undefined);
-    await discardUncommitted(store, keys, archiveStarted, snapshots, request.snapshotProvider, logger);
+    // Without its marker the folder is another run's (or nothing was written): it is not ours to clean.
+    if (markerWritten) await discardUncommitted(store, keys, archiveStarted, snapshots, request.snapshotProvider, logger);
     throw error;
   }
 }

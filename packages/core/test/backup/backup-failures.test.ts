@@ -65,3 +65,39 @@ describe("a backup whose archive upload fails", () => {
     expect(await keysOf(inner)).toEqual([]);
   });
 });
+
+describe("a backup into a recovery point id that is taken", () => {
+  it("is refused with AlreadyExists, and the committed recovery point of that id stays whole", async () => {
+    const store = new MemoryObjectStore();
+    const first = await request(store);
+    const { manifest } = await runBackup(first);
+    const before = await keysOf(store);
+    await expect(runBackup({ ...first })).rejects.toMatchObject({ name: "KBackupError", code: "AlreadyExists" });
+    expect(await keysOf(store)).toEqual(before);
+    const read = await readManifest(store, "", first.recoveryPointId);
+    expect(read).toEqual(manifest);
+    const target = new MemoryCluster({ identity: { name: "target" } });
+    const restored = await runRestore({
+      manifest: read,
+      store,
+      archiveKey: recoveryPointKeys("", first.recoveryPointId).archive,
+      criteria: parseRestoreCriteria({ persistentVolumeRestoreMode: "RestoreWithoutVolumeData" }),
+      targetCluster: target,
+      mode: "restore",
+    });
+    expect(restored.items.filter((item) => item.outcome === "Failed")).toEqual([]);
+    expect(restored.items.length).toBeGreaterThan(5);
+  });
+
+  it("leaves alone the folder of another backup of the same id that is still running", async () => {
+    const store = new MemoryObjectStore();
+    const backup = await request(store);
+    const keys = recoveryPointKeys("", backup.recoveryPointId);
+    const marker = new TextEncoder().encode(JSON.stringify({ recoveryPointId: backup.recoveryPointId, snapshots: ["snap-of-the-other-run"] }));
+    await store.put(keys.inProgress, marker);
+    await store.put(keys.archive, new Uint8Array(10));
+    await expect(runBackup(backup)).rejects.toMatchObject({ name: "KBackupError", code: "AlreadyExists" });
+    expect(await keysOf(store)).toEqual([keys.inProgress, keys.archive].sort());
+    expect((await store.get(keys.inProgress))!.body).toEqual(marker);
+  });
+});
