@@ -69,9 +69,10 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
   const progress: BackupProgress = { phase: "discovering", itemsBackedUp: 0, bytesWritten: 0, snapshotsTaken: 0 };
   const report = () => request.onProgress?.({ ...progress });
   const snapshots: VolumeSnapshotRecord[] = [];
-  // Set once this run owns the folder: its marker is written.
+  // Set once this run owns the folder (its marker is written), and as each later write is attempted.
   let markerWritten = false;
   let archiveStarted = false;
+  let manifestAttempted = false;
   const channel = new ByteChannel();
   let upload: Promise<unknown> | undefined;
 
@@ -218,6 +219,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
       tags: { ...request.tags },
     };
     throwIfAborted(abortSignal);
+    manifestAttempted = true;
     await store.put(keys.manifest, json(manifest), { ifNoneMatch: "*", abortSignal, contentType: "application/json" });
     // Past the commit marker nothing may undo the recovery point: the rest is best effort.
     await store.put(keys.summary, json(summarize(manifest)), { contentType: "application/json" }).catch(() => undefined);
@@ -227,7 +229,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     channel.fail(error);
     await upload?.catch(() => undefined);
     // Without its marker the folder is another run's (or nothing was written): it is not ours to clean.
-    if (markerWritten) await discardUncommitted(store, keys, archiveStarted, snapshots, request.snapshotProvider, logger);
+    if (markerWritten) await discardUncommitted(store, keys, { archiveStarted, manifestAttempted }, snapshots, request.snapshotProvider, logger);
     throw error;
   }
 }
@@ -236,11 +238,23 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
 async function discardUncommitted(
   store: ObjectStore,
   keys: RecoveryPointKeys,
-  archiveStarted: boolean,
+  written: { archiveStarted: boolean; manifestAttempted: boolean },
   snapshots: VolumeSnapshotRecord[],
   provider: SnapshotProvider | undefined,
   logger: Logger,
 ): Promise<void> {
+  // A manifest write that failed may still have landed: it goes first, and while it stays, so does
+  // everything it names, so that no recovery point is left pointing at removed data.
+  if (written.manifestAttempted) {
+    const removed = await store.delete(keys.manifest).then(
+      () => true,
+      (error: unknown) => {
+        logger.error("The manifest of a failed backup could not be removed; its recovery point is kept whole.", { key: keys.manifest, error });
+        return false;
+      },
+    );
+    if (!removed) return;
+  }
   let leftovers = false;
   for (const snapshot of snapshots) {
     await provider?.deleteSnapshot(snapshot.snapshotHandle).catch((error: unknown) => {
@@ -248,7 +262,7 @@ async function discardUncommitted(
       logger.error("A snapshot of a failed backup could not be deleted; the next backup collects it.", { snapshot: snapshot.snapshotHandle, error });
     });
   }
-  if (archiveStarted) await store.delete(keys.archive).catch(() => (leftovers = true));
+  if (written.archiveStarted) await store.delete(keys.archive).catch(() => (leftovers = true));
   // The marker stays while anything is left, so that garbage collection finds it.
   if (!leftovers) await store.delete(keys.inProgress).catch(() => undefined);
 }

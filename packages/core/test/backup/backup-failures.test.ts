@@ -101,3 +101,41 @@ describe("a backup into a recovery point id that is taken", () => {
     expect((await store.get(keys.inProgress))!.body).toEqual(marker);
   });
 });
+
+describe("a backup whose manifest write fails", () => {
+  it("leaves no manifest when the write landed but its answer was lost, since it removes what the manifest names", async () => {
+    const inner = new MemoryObjectStore();
+    const store = withPut(inner, async (key, body, options) => {
+      const info = await inner.put(key, body, options);
+      if (key.endsWith("manifest.json")) throw new KBackupError("Unavailable", "The connection was reset before the answer came.");
+      return info;
+    });
+    const backup = await request(store);
+    await expect(runBackup(backup)).rejects.toMatchObject({ code: "Unavailable" });
+    expect(backup.provider.listSnapshots()).toEqual([]);
+    expect(await keysOf(inner)).toEqual([]);
+    await expect(readManifest(inner, "", backup.recoveryPointId)).rejects.toMatchObject({ code: "NotFound" });
+  });
+
+  it("keeps the archive and snapshots when the landed manifest cannot be removed either, so what it names stays whole", async () => {
+    const inner = new MemoryObjectStore();
+    const broken = withPut(inner, async (key, body, options) => {
+      const info = await inner.put(key, body, options);
+      if (key.endsWith("manifest.json")) throw new KBackupError("Unavailable", "The connection was reset before the answer came.");
+      return info;
+    });
+    const store: ObjectStore = {
+      ...broken,
+      delete: async (key, options) => {
+        if (key.endsWith("manifest.json")) throw new KBackupError("Unavailable", "The store is down.");
+        return inner.delete(key, options);
+      },
+    };
+    const backup = await request(store);
+    await expect(runBackup(backup)).rejects.toMatchObject({ code: "Unavailable" });
+    const manifest = await readManifest(inner, "", backup.recoveryPointId);
+    expect(await inner.head(recoveryPointKeys("", backup.recoveryPointId).archive)).toBeDefined();
+    expect(backup.provider.listSnapshots().map((snapshot) => snapshot.record.snapshotHandle).sort()).toEqual(manifest.volumeSnapshots.map((record) => record.snapshotHandle).sort());
+    expect(manifest.volumeSnapshots.length).toBeGreaterThan(0);
+  });
+});
