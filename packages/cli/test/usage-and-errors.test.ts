@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ERROR_HINTS, EXIT_CODES, azureBlobSettings, parseStoreUrl } from "@kbackup/cli";
@@ -111,6 +111,26 @@ describe("failures exit 1 with a hint per code", () => {
     const rejected = await kbackup(["--store", store, "--vault", "small", "cost", "--prices", bad]);
     expect(rejected.code).toBe(EXIT_CODES.usage);
     expect(rejected.stderr).toContain("prices.protectedInstancePerNamespaceMonth");
+  });
+});
+
+describe("verify", () => {
+  it("exits 0 while the copies hold, and 1 naming the damage once an archive is corrupted", async () => {
+    const args = ["--store", store, "--vault", "small", "verify", "--recovery-point", "all"];
+    const good = await kbackup(args);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toMatch(/^aks-small\s+\S+\s+OperationalStore\s+OK\s+2\s+/m);
+    const [point] = JSON.parse((await kbackup(["--store", store, "--vault", "small", "--json", "list", "recovery-points"])).stdout) as Array<{ recoveryPointId: string }>;
+    const archive = join(directory, "store/vaults/small/backup-instances/aks-small/recovery-points", point!.recoveryPointId, "resources.tar.gz");
+    const bytes = await readFile(archive);
+    bytes[bytes.length >> 1]! ^= 0xff;
+    await writeFile(archive, bytes);
+    const bad = await kbackup(args);
+    expect(bad.code).toBe(EXIT_CODES.failure);
+    expect(bad.stdout).toMatch(/^aks-small\s+\S+\s+OperationalStore\s+FAILED\s+.*sha256/m);
+    expect(bad.stdout).toContain("1 of 1 copies failed verification.");
+    const json = JSON.parse((await kbackup([...args.slice(0, 4), "--json", ...args.slice(4)])).stdout) as Array<{ ok: boolean; checks: Array<{ name: string; ok: boolean }> }>;
+    expect(json[0]!.checks.filter((check) => !check.ok).map((check) => check.name)).toEqual(["archive", "members"]);
   });
 });
 

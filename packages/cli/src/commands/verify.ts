@@ -1,4 +1,4 @@
-import { collect, invalidArgument, verifyVaultRecoveryPoint, type RecoveryPointVerification, type VaultDataStore } from "@kbackup/core";
+import { collect, invalidArgument, isKBackupError, verifyVaultRecoveryPoint, type BackupInstance, type ObjectStore, type RecoveryPointVerification, type VaultDataStore } from "@kbackup/core";
 import { EXIT_CODES, type ExitCode } from "../exit-codes.js";
 import { chooseInstance } from "../instance-choice.js";
 import { choiceOption } from "../option-values.js";
@@ -13,6 +13,32 @@ export interface VerifyCommandOptions {
   dataStore?: string;
 }
 
+/** A backup instance that verifies its own copies, whatever the vault store's layout (vaults that have it). */
+interface SelfVerifying {
+  verifyRecoveryPoint(recoveryPointId: string, options: { dataStore: VaultDataStore; level: "full" }): Promise<{ objectsChecked?: number; bytesChecked?: number }>;
+}
+
+function selfVerifying(instance: BackupInstance): SelfVerifying | undefined {
+  const candidate = instance as unknown as Partial<SelfVerifying>;
+  return typeof candidate.verifyRecoveryPoint === "function" ? (candidate as SelfVerifying) : undefined;
+}
+
+/**
+ * Verifies one copy. The operational copy is read here, object by object; a vault-store copy by the
+ * instance itself when it can (only it knows how its vault store keeps copies), else as plain objects.
+ */
+async function verifyCopy(store: ObjectStore, vaultName: string, instance: BackupInstance, recoveryPointId: string, dataStore: VaultDataStore): Promise<RecoveryPointVerification> {
+  const own = dataStore === "VaultStore" ? selfVerifying(instance) : undefined;
+  if (!own) return verifyVaultRecoveryPoint({ store, vaultName, instanceName: instance.name, recoveryPointId, dataStore });
+  try {
+    const report = await own.verifyRecoveryPoint(recoveryPointId, { dataStore, level: "full" });
+    return { recoveryPointId, dataStore, ok: true, checks: [{ name: "archive", ok: true, message: `${report.objectsChecked ?? 0} objects, ${report.bytesChecked ?? 0} bytes checked` }], archiveBytes: report.bytesChecked ?? 0, membersChecked: 0, itemsChecked: 0 };
+  } catch (error) {
+    if (!isKBackupError(error, "Integrity") && !isKBackupError(error, "NotFound")) throw error;
+    return { recoveryPointId, dataStore, ok: false, checks: [{ name: "archive", ok: false, message: error.message }], archiveBytes: 0, membersChecked: 0, itemsChecked: 0 };
+  }
+}
+
 /**
  * `kbackup verify`: reads recovery points whole and checks their manifest and checksums (archive,
  * members, objects), in every store that holds a copy. `--recovery-point` is an id, `latest` (the
@@ -23,7 +49,7 @@ export async function verifyCommand(session: Session, options: VerifyCommandOpti
   const vault = await session.openVault();
   const store = await session.store();
   const instances = options.instance === undefined ? vault.listInstances() : [chooseInstance(vault, options.instance)];
-  const targets: Array<{ instance: string; id: string; dataStore: VaultDataStore }> = [];
+  const targets: Array<{ instance: BackupInstance; id: string; dataStore: VaultDataStore }> = [];
   for (const instance of instances) {
     const points = (await collect(instance.listRecoveryPoints())).filter((point) => point.recoveryPointState === "Completed");
     const which = options.recoveryPoint ?? "latest";
@@ -33,7 +59,7 @@ export async function verifyCommand(session: Session, options: VerifyCommandOpti
     }
     for (const point of chosen) {
       for (const dataStore of Object.keys(point.dataStores) as VaultDataStore[]) {
-        if (onlyStore === undefined || onlyStore === dataStore) targets.push({ instance: instance.name, id: point.recoveryPointId, dataStore });
+        if (onlyStore === undefined || onlyStore === dataStore) targets.push({ instance, id: point.recoveryPointId, dataStore });
       }
     }
   }
@@ -42,8 +68,8 @@ export async function verifyCommand(session: Session, options: VerifyCommandOpti
   try {
     for (const target of targets) {
       bar.update("verifying", results.length, targets.length, target.id);
-      const result = await verifyVaultRecoveryPoint({ store, vaultName: vault.name, instanceName: target.instance, recoveryPointId: target.id, dataStore: target.dataStore });
-      results.push({ instanceName: target.instance, ...result });
+      const result = await verifyCopy(store, vault.name, target.instance, target.id, target.dataStore);
+      results.push({ instanceName: target.instance.name, ...result });
     }
   } finally {
     bar.done();
