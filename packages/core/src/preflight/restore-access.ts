@@ -28,7 +28,7 @@ export function restoreAccessNeeds(manifest: RecoveryPointManifest, criteria: Re
   for (const item of manifest.items) {
     const name = groupResourceOf(item);
     const type = types.get(name);
-    if (!type || NEVER_RESTORED.has(name) || name === NAMESPACES || name === CRDS) continue;
+    if (!type || NEVER_RESTORED.has(name) || name === NAMESPACES) continue;
     if (!selection.selectsResourceType(type)) continue;
     if (item.namespace !== undefined && !selection.selectsNamespace(item.namespace)) continue;
     const namespace = type.namespaced && item.namespace !== undefined ? mapNamespace(item.namespace, criteria.namespaceMappings) : undefined;
@@ -47,7 +47,7 @@ export function restoreAccessNeeds(manifest: RecoveryPointManifest, criteria: Re
   if (restored.some((name) => types.get(name)?.namespaced)) need(NAMESPACES, "", NAMESPACES, [undefined], ["get", "create"]);
   const volumeData = (criteria.persistentVolumeRestoreMode ?? "RestoreWithVolumeData") === "RestoreWithVolumeData";
   if (scopes.has(CLAIMS) && volumeData && types.has(VOLUMES) && !scopes.has(VOLUMES)) need(VOLUMES, "", VOLUMES, [undefined], ["get", "create"]);
-  if (types.has(CRDS) && restored.some((name) => types.get(name)?.group !== "")) need(CRDS, "apiextensions.k8s.io", "customresourcedefinitions", [undefined], ["get", "create"]);
+  if (types.has(CRDS) && !scopes.has(CRDS) && restored.some((name) => types.get(name)?.group !== "")) need(CRDS, "apiextensions.k8s.io", "customresourcedefinitions", [undefined], ["get", "create"]);
   for (const [name, namespaces] of scopes) {
     const type = types.get(name)!;
     need(name, type.group, type.resource, namespaces, verbs);

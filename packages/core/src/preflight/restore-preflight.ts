@@ -128,7 +128,9 @@ async function conflicts(plan: () => Promise<readonly RestoreItemResult[]>, targ
   if (existing.length === 0) return [];
   const patched = existing.filter((item) => item.outcome === "Patched").length;
   const skipped = existing.length - patched;
-  const examples = existing.slice(0, 5).map((item) => `${item.resource}${item.group ? `.${item.group}` : ""}/${item.namespace ? `${item.namespace}/` : ""}${item.name}`);
+  // The patched ones first: they are the ones the restore changes.
+  const ordered = [...existing.filter((item) => item.outcome === "Patched"), ...existing.filter((item) => item.outcome !== "Patched")];
+  const examples = ordered.slice(0, 5).map((item) => `${item.resource}${item.group ? `.${item.group}` : ""}/${item.namespace ? `${item.namespace}/` : ""}${item.name}`);
   return [
     preflightFinding("RestoreConflicts", `targetCluster ${targetName}`, `${existing.length} item${existing.length === 1 ? "" : "s"} already exist in the target: ${skipped} would be skipped and ${patched} patched (${examples.join(", ")}${existing.length > examples.length ? ", ..." : ""}).`),
   ];
