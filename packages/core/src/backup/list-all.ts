@@ -1,4 +1,4 @@
-import { isKBackupError } from "../errors.js";
+import { KBackupError, isKBackupError } from "../errors.js";
 import type { KubeObject, ResourceRef } from "../kube/types.js";
 import type { ClusterClient, ListKubeObjectsOptions } from "../ports/cluster-client.js";
 import type { Clock } from "../ports/clock.js";
@@ -14,13 +14,15 @@ export interface ListAllOptions extends ListKubeObjectsOptions {
 /**
  * Every object of one resource type, page by page: pages that fail with a transient error are
  * retried with backoff; an expired continuation token restarts the list, and objects already
- * yielded before the restart are not yielded again.
+ * yielded before the restart are not yielded again. A server that hands back a token it gave
+ * before in the same pass would list for ever: that is an `Adapter` error.
  */
 export async function* listAll(cluster: ClusterClient, resource: ResourceRef, options: ListAllOptions): AsyncIterableIterator<KubeObject[]> {
   const { pageSize, clock, onRetry, ...listOptions } = options;
   const seen = new Set<string>();
   let restarts = 0;
   let token: string | undefined;
+  const tokens = new Set<string>();
   for (;;) {
     try {
       // Each page is fetched from its token, so a retry asks for the same page again.
@@ -40,10 +42,15 @@ export async function* listAll(cluster: ClusterClient, resource: ResourceRef, op
       if (fresh.length > 0) yield fresh;
       token = page.continuationToken;
       if (!token) return;
+      if (tokens.has(token)) {
+        throw new KBackupError("Adapter", `Listing ${resource.resource} goes round in circles: the server handed back a continuation token it gave before.`);
+      }
+      tokens.add(token);
     } catch (error) {
       if (!isKBackupError(error, "Expired") || restarts >= 5) throw error;
       restarts++;
       token = undefined;
+      tokens.clear();
       onRetry?.(`The list of ${resource.resource} expired; restarting it.`);
     }
   }
