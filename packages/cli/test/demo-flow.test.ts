@@ -80,8 +80,10 @@ describe("kbackup against a local API server and a folder", () => {
   it("restores the blog namespace under a new name into the second cluster", async () => {
     const run = await kbackup([...global, "--kubeconfig", target.kubeconfigPath, "restore", "--instance", "sample", "--include-namespaces", "blog", "--namespace-mapping", "blog=blog-restored"]);
     expect(run.stderr).toBe("");
-    expect([0, 2]).toContain(run.code);
-    expect(run.stdout).toMatch(/operation\s+Restore/);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^operation\s+Restore$/m);
+    expect(run.stdout).toMatch(/^status\s+Completed$/m);
+    expect(run.stdout).toMatch(/^failed\s+0$/m);
     expect(run.stdout).toMatch(/cluster\s+aks-target/);
     const names = (await collect(targetCluster.list(NAMESPACES))).map((object: KubeObject) => object.metadata.name);
     expect(names).toContain("blog-restored");
