@@ -1,4 +1,5 @@
 import { KBackupError, isKBackupError } from "../errors.js";
+import type { Logger } from "../ports/logger.js";
 import type { ObjectStore } from "../ports/object-store.js";
 import type { SnapshotProvider } from "../ports/snapshot-provider.js";
 import { pagedIterator, type PagedAsyncIterableIterator } from "../util/paged.js";
@@ -52,12 +53,15 @@ export function listRecoveryPointSummaries(store: ObjectStore, instancePrefix: s
 /**
  * Removes what backups that died left behind: folders with no manifest whose `in-progress.json`
  * is older than `olderThanInMs`, and the snapshots that marker lists. Returns the ids removed.
- * A folder still being written by a live backup is younger than the window and is left alone.
+ * A folder still being written by a live backup is younger than the window and is left alone; so
+ * is one whose snapshots or objects cannot be removed now (told to `logger`), marker and all, for
+ * the next collection. A committed recovery point loses only a stale marker its backup left.
+ * Throws only `Aborted`, and the store's error when the folder cannot be listed.
  */
 export async function collectAbandonedRecoveryPoints(
   store: ObjectStore,
   instancePrefix: string,
-  options: { now: Date; olderThanInMs: number; snapshotProvider?: SnapshotProvider; abortSignal?: AbortSignal },
+  options: { now: Date; olderThanInMs: number; snapshotProvider?: SnapshotProvider; abortSignal?: AbortSignal; logger?: Logger },
 ): Promise<string[]> {
   const folder = instancePrefix + RECOVERY_POINTS_FOLDER;
   const byId = new Map<string, { keys: string[]; committed: boolean; markerTime?: Date }>();
@@ -72,21 +76,31 @@ export async function collectAbandonedRecoveryPoints(
   }
   const removed: string[] = [];
   for (const [id, entry] of byId) {
-    if (entry.committed) continue;
     const age = entry.markerTime ? options.now.getTime() - entry.markerTime.getTime() : Number.POSITIVE_INFINITY;
     if (age < options.olderThanInMs) continue;
-    const marker = await store.get(recoveryPointKeys(instancePrefix, id).inProgress, { abortSignal: options.abortSignal });
-    const handles = marker ? ((JSON.parse(new TextDecoder().decode(marker.body)) as { snapshots?: string[] }).snapshots ?? []) : [];
-    for (const handle of handles) {
-      await options.snapshotProvider?.deleteSnapshot(handle, { abortSignal: options.abortSignal }).catch((error: unknown) => {
-        if (!isKBackupError(error, "NotFound")) throw error;
-      });
-    }
-    // The marker goes last, so a collection cut short is resumed by the next one.
     const marked = recoveryPointKeys(instancePrefix, id).inProgress;
-    for (const key of entry.keys.filter((key) => key !== marked)) await store.delete(key, { abortSignal: options.abortSignal });
-    await store.delete(marked, { abortSignal: options.abortSignal });
-    removed.push(id);
+    try {
+      if (entry.committed) {
+        // Its backup committed but could not remove its marker; the snapshots it lists are the recovery point's.
+        if (entry.markerTime) await store.delete(marked, { abortSignal: options.abortSignal });
+        continue;
+      }
+      const marker = await store.get(marked, { abortSignal: options.abortSignal });
+      const handles = marker ? ((JSON.parse(new TextDecoder().decode(marker.body)) as { snapshots?: string[] }).snapshots ?? []) : [];
+      for (const handle of handles) {
+        await options.snapshotProvider?.deleteSnapshot(handle, { abortSignal: options.abortSignal }).catch((error: unknown) => {
+          if (!isKBackupError(error, "NotFound")) throw error;
+        });
+      }
+      // The marker goes last, so a collection cut short is resumed by the next one.
+      for (const key of entry.keys.filter((key) => key !== marked)) await store.delete(key, { abortSignal: options.abortSignal });
+      await store.delete(marked, { abortSignal: options.abortSignal });
+      removed.push(id);
+    } catch (error) {
+      if (isKBackupError(error, "Aborted")) throw error;
+      // One folder that cannot be collected now must not stop the backups that call this.
+      options.logger?.warn("What a failed backup left could not be collected yet; the next collection tries again.", { recoveryPointId: id, error });
+    }
   }
   return removed;
 }
