@@ -1,5 +1,4 @@
 import { createRequire } from "node:module";
-
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { MemoryCluster } from "@kbackup/adapter-memory";
 import { startAzurite, startLocalApiServer, type AzuriteHandle, type LocalApiServer } from "@kbackup/testing";
