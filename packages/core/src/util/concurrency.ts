@@ -31,7 +31,9 @@ export async function forEachConcurrently<T>(
     while (!failure) {
       throwIfAborted(abortSignal);
       const next = await pull();
-      if (next.done) return;
+      // Another worker may have failed, or the signal fired, while this one waited for its item.
+      if (next.done || failure) return;
+      throwIfAborted(abortSignal);
       await worker(next.value, next.index);
     }
   };
