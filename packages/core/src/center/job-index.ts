@@ -4,8 +4,9 @@ import type { Page } from "../util/paged.js";
 import { instanceKey } from "./center-records.js";
 import { JOB_OPERATIONS, JOB_STATUSES, filterFingerprint, type NormalizedJobFilter } from "./job-filter.js";
 
-/** The default and the largest page of a job query. */
+/** The page size of a job query that names none. */
 export const DEFAULT_JOB_PAGE_SIZE = 100;
+/** The largest page a job query returns. */
 export const MAX_JOB_PAGE_SIZE = 10_000;
 
 const SUCCESS = (1 << JOB_STATUSES.indexOf("Completed")) | (1 << JOB_STATUSES.indexOf("CompletedWithWarnings"));
