@@ -3,7 +3,8 @@ import type { RestoreCriteria } from "../selection/index.js";
 import type { VaultDataStore } from "../vault/catalogue-records.js";
 import type { FeatureSettings } from "../vault/vault-settings.js";
 import { preflightFinding, type PreflightFinding } from "./findings.js";
-import { normalRegion, pairedRegionOf } from "./region-pairs.js";
+import { isPairedRegion, pairedRegions, type RegionPair } from "../vault-tier/region-pairs.js";
+import { normalRegion } from "./region-pairs.js";
 
 /** Where a restore goes from and to, and under which vault features. */
 export interface RestoreLocation {
@@ -14,6 +15,8 @@ export interface RestoreLocation {
   dataStore: VaultDataStore;
   features: FeatureSettings;
   criteria: RestoreCriteria;
+  /** Region pairs known besides `AZURE_REGION_PAIRS`, both ways (the restore's `regionPairs`). */
+  regionPairs?: readonly RegionPair[];
 }
 
 /**
@@ -27,16 +30,16 @@ export interface RestoreLocation {
  * A region or subscription that either identity leaves out is not judged.
  */
 export function checkRestoreLocation(location: RestoreLocation): PreflightFinding[] {
-  const { source, target, dataStore, features, criteria } = location;
+  const { source, target, dataStore, features, criteria, regionPairs } = location;
   const findings: PreflightFinding[] = [];
   const where = `targetCluster ${target.name}`;
   if (source.region && target.region && normalRegion(source.region) !== normalRegion(target.region)) {
-    const paired = pairedRegionOf(source.region);
+    const paired = pairedRegions(source.region, regionPairs).join(" or ");
     if (dataStore === "OperationalStore") {
       findings.push(preflightFinding("RegionMismatch", where, `The target is in region ${target.region} and the source in ${source.region}: a restore from the operational store stays in the source's region.`, {
         remedy: `Restore to a cluster in ${source.region}, or restore the recovery point's vault-store copy (dataStore VaultStore) to the paired region${paired ? ` ${paired}` : ""} with cross-region restore enabled.`,
       }));
-    } else if (paired !== normalRegion(target.region)) {
+    } else if (!isPairedRegion(source.region, target.region, regionPairs)) {
       findings.push(preflightFinding("RegionMismatch", where, `The target is in region ${target.region}, which is neither the source's region ${source.region} nor its paired region${paired ? ` ${paired}` : " (none known)"}.`));
     } else if (features.crossRegionRestoreSettings.state !== "Enabled") {
       findings.push(preflightFinding("CrossRegionRestoreDisabled", where, `The target is in ${target.region}, the paired region of ${source.region}, and the vault's cross-region restore is ${features.crossRegionRestoreSettings.state}.`));

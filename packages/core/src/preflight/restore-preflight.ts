@@ -8,6 +8,7 @@ import type { RestoreItemResult } from "../restore/restore-result.js";
 import { compileSelection, type RestoreCriteria, type Selection } from "../selection/index.js";
 import type { VaultDataStore } from "../vault/catalogue-records.js";
 import type { FeatureSettings } from "../vault/vault-settings.js";
+import type { RegionPair } from "../vault-tier/region-pairs.js";
 import { messageOf, rethrowAbort } from "./check-errors.js";
 import { checkRecoveryPointNamespaces } from "./check-namespaces.js";
 import { checkPermissions } from "./check-permissions.js";
@@ -30,6 +31,8 @@ export interface RestorePreflightInput {
   /** The copy the restore reads. */
   dataStore: VaultDataStore;
   features: FeatureSettings;
+  /** Region pairs known besides `AZURE_REGION_PAIRS`, both ways. */
+  regionPairs?: readonly RegionPair[];
   /** Why the recovery point cannot be restored, when the catalogue already tells (soft-deleted, unknown). */
   recoveryPointProblem?: string;
   /** Reads the manifest of the copy restored: NotFound when there is none, the store's errors otherwise. */
@@ -54,7 +57,7 @@ export async function restorePreflight(input: RestorePreflightInput, options: Op
   const store = input.dataStore === "VaultStore" ? "vaultStore" : "operationalStore";
   if (input.recoveryPointProblem) findings.push(preflightFinding("RecoveryPointUnavailable", "recoveryPointId", input.recoveryPointProblem));
   if (target) {
-    findings.push(...checkRestoreLocation({ source: input.source, target: target.identity, dataStore: input.dataStore, features: input.features, criteria }));
+    findings.push(...checkRestoreLocation({ source: input.source, target: target.identity, dataStore: input.dataStore, features: input.features, criteria, ...(input.regionPairs ? { regionPairs: input.regionPairs } : {}) }));
   }
   let manifest: RecoveryPointManifest | undefined;
   if (!input.recoveryPointProblem) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BackupProgress } from "../backup/backup-engine.js";
-import { KBackupError } from "../errors.js";
+import { KBackupError, isKBackupError } from "../errors.js";
 import { resolveHookReferences, runRestoreHooks } from "../hooks/index.js";
 import { finishJob, type BackupJob, type JobDetail } from "../jobs/job.js";
 import type { ClusterClient, ClusterIdentity } from "../ports/cluster-client.js";
@@ -73,7 +73,7 @@ export interface RestoreOptions extends OperationOptions {
 }
 
 /** Options of {@link BackupInstance.validateRestore}: where and how the restore would go, as `restore` takes them. */
-export type ValidateRestoreOptions = Pick<RestoreOptions, "targetCluster" | "targetSnapshotProvider" | "dataStore" | "abortSignal">;
+export type ValidateRestoreOptions = Pick<RestoreOptions, "targetCluster" | "targetSnapshotProvider" | "dataStore" | "regionPairs" | "abortSignal">;
 
 /** What `planRestore` returns: the restore's per-item decisions, with nothing written. */
 export interface RestorePlan {
@@ -357,8 +357,10 @@ export class BackupInstance {
         criteria,
         dataStore,
         features: settings.featureSettings,
+        ...(options.regionPairs ? { regionPairs: options.regionPairs } : {}),
         ...(problem ? { recoveryPointProblem: problem } : {}),
-        readManifest: async () => (await this.source(recoveryPointId, dataStore, options)).manifest,
+        // A cross-region restore reads the vault store's secondary: the manifest is read where the restore will read it.
+        readManifest: async () => (await this.source(recoveryPointId, dataStore, options, target !== undefined && (await this.readsSecondary(recoveryPointId, target, options)))).manifest,
         ...(countConflicts && target ? { plan: async () => (await this.execute(recoveryPointId, criteria, target, planOptions, "plan")).items } : {}),
       },
       abortSignal ? { abortSignal } : {},
@@ -450,7 +452,20 @@ export class BackupInstance {
     if (source.subscriptionId && other.subscriptionId && source.subscriptionId !== other.subscriptionId && features.crossSubscriptionRestoreSettings.state !== "Enabled") {
       throw new KBackupError("PermissionDenied", `targetCluster: ${other.name} is in subscription ${other.subscriptionId}, and the vault's cross-subscription restore is ${features.crossSubscriptionRestoreSettings.state}.`, { field: "targetCluster" });
     }
-    await this.route(recoveryPointId, target, options);
+    const route = await this.route(recoveryPointId, target, options);
+    // A damaged or missing copy is refused before any work: checked at the index level.
+    const source = await this.source(recoveryPointId, route.dataStore, options, route.secondary);
+    await source.verify({ level: "index", ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
+  }
+
+  /** Whether a restore to `target` reads the vault store's secondary; false when the route is refused (the preflight findings tell why). */
+  private async readsSecondary(recoveryPointId: string, target: ClusterClient, options: ValidateRestoreOptions): Promise<boolean> {
+    try {
+      return (await this.route(recoveryPointId, target, options)).secondary;
+    } catch (error) {
+      if (isKBackupError(error, "Aborted")) throw error;
+      return false;
+    }
   }
 
   /** Where a restore to `target` reads from, by the cross-region rules (see `planRestoreRoute`), which it enforces. */
@@ -472,12 +487,10 @@ export class BackupInstance {
     return openRestoreSource(this.handle, recoveryPointId, { dataStore, secondary }, options);
   }
 
-  // The copy is checked at the index level before anything is restored: a damaged point is refused.
   // A vault copy kept in a repository is staged first, and its staging removed after.
   private async execute(recoveryPointId: string, criteria: RestoreCriteria, target: ClusterClient, options: RestoreOptions, mode: "restore" | "plan") {
     const route = await this.route(recoveryPointId, target, options);
     const source = await this.source(recoveryPointId, route.dataStore, options, route.secondary);
-    await source.verify({ level: "index", ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
     const sameCluster = target === this.handle.binding.cluster;
     const targetSnapshotProvider = options.targetSnapshotProvider ?? (sameCluster ? this.handle.binding.snapshotProvider : undefined);
     const vaultTier = criteria.objectType === "KubernetesClusterVaultTierRestoreCriteria" ? criteria : undefined;

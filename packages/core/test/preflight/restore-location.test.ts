@@ -36,6 +36,7 @@ describe("checkRestoreLocation", () => {
     const unpaired = checkRestoreLocation(location({ region: "eastus" }, { dataStore: "VaultStore", features: CRR }));
     expect(summary(unpaired)).toEqual(["Error RegionMismatch targetCluster aks-dr"]);
     expect(unpaired[0]!.message).toMatch(/neither the source's region westeurope nor its paired region northeurope/);
+    expect(checkRestoreLocation(location({ region: "eastus" }, { dataStore: "VaultStore", features: CRR, regionPairs: [["eastus", "westeurope"]] }))).toEqual([]);
   });
 
   it("knows Azure's region pairs, one-way ones too", () => {
