@@ -454,8 +454,8 @@ export class BackupInstance {
     }
     const route = await this.route(recoveryPointId, target, options);
     // A damaged or missing copy is refused before any work: checked at the index level.
-    const source = await this.source(recoveryPointId, route.dataStore, options, route.secondary);
-    await source.verify({ level: "index", ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
+    const copy = await this.source(recoveryPointId, route.dataStore, options, route.secondary);
+    await copy.verify({ level: "index", ...(options.abortSignal ? { abortSignal: options.abortSignal } : {}) });
   }
 
   /** Whether a restore to `target` reads the vault store's secondary; false when the route is refused (the preflight findings tell why). */
