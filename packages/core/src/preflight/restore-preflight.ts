@@ -135,6 +135,6 @@ async function conflicts(plan: () => Promise<readonly RestoreItemResult[]>, targ
   const ordered = [...existing.filter((item) => item.outcome === "Patched"), ...existing.filter((item) => item.outcome !== "Patched")];
   const examples = ordered.slice(0, 5).map((item) => `${item.resource}${item.group ? `.${item.group}` : ""}/${item.namespace ? `${item.namespace}/` : ""}${item.name}`);
   return [
-    preflightFinding("RestoreConflicts", `targetCluster ${targetName}`, `${existing.length} item${existing.length === 1 ? "" : "s"} already exist in the target: ${skipped} would be skipped and ${patched} patched (${examples.join(", ")}${existing.length > examples.length ? ", ..." : ""}).`),
+    preflightFinding("RestoreConflicts", `targetCluster ${targetName}`, `${existing.length} item${existing.length === 1 ? " already exists" : "s already exist"} in the target: ${skipped} would be skipped and ${patched} patched (${examples.join(", ")}${existing.length > examples.length ? ", ..." : ""}).`),
   ];
 }
