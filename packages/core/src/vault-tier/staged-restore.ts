@@ -62,7 +62,9 @@ export function checkStaging(copy: VaultCopy, request: StagingRequest): void {
  * against the manifest), and each volume is staged as a snapshot of the staging provider when the
  * restore asks for it, then made into a volume by the same provider. What cannot be removed is
  * logged and returned as warnings; an error of `work` is rethrown after the clean-up.
- * @throws Integrity when the staged archive does not match its manifest; what `work` throws.
+ * @throws Integrity when the staged archive does not match its manifest, or when a volume's data
+ *   was found damaged while staging it (the restore records that claim as failed, and the whole
+ *   restore fails with this error once its other items are done); what `work` throws.
  */
 export async function withStagedCopy<T>(copy: VaultCopy, request: StagingRequest, work: (data: StagedData) => Promise<T>): Promise<StagingOutcome<T>> {
   checkStaging(copy, request);
@@ -77,11 +79,13 @@ export async function withStagedCopy<T>(copy: VaultCopy, request: StagingRequest
     ...(request.storageAccountId ? { staging_storage_account_id: request.storageAccountId } : {}),
   };
   const staged = new Map<string, Promise<VolumeSnapshotRecord>>();
+  const damage: KBackupError[] = [];
   const provider = request.snapshotProvider;
   try {
     await stageArchive(copy, store, archiveKey, metadata, abortSignal);
-    const stagingProvider = provider && wrapProvider(provider, copy, staged, metadata, abortSignal);
+    const stagingProvider = provider && wrapProvider(provider, copy, staged, damage, metadata, abortSignal);
     const value = await work({ store, archiveKey, snapshotProvider: stagingProvider });
+    if (damage[0]) throw damage[0];
     return { value, cleanupWarnings: await cleanUp(store, folder, provider, staged, logger) };
   } catch (error) {
     await cleanUp(store, folder, provider, staged, logger);
@@ -106,7 +110,7 @@ async function stageArchive(copy: VaultCopy, store: ObjectStore, key: string, me
 }
 
 /** The staging provider as the restore sees it: `createVolume` first stages the volume's bytes, once per volume. */
-function wrapProvider(provider: SnapshotProvider, copy: VaultCopy, staged: Map<string, Promise<VolumeSnapshotRecord>>, metadata: Record<string, string>, abortSignal: AbortSignal | undefined): SnapshotProvider {
+function wrapProvider(provider: SnapshotProvider, copy: VaultCopy, staged: Map<string, Promise<VolumeSnapshotRecord>>, damage: KBackupError[], metadata: Record<string, string>, abortSignal: AbortSignal | undefined): SnapshotProvider {
   const stage = (record: VolumeSnapshotRecord): Promise<VolumeSnapshotRecord> | undefined => {
     const known = staged.get(record.persistentVolumeName);
     if (known) return known;
@@ -116,6 +120,9 @@ function wrapProvider(provider: SnapshotProvider, copy: VaultCopy, staged: Map<s
     const made = (async () => {
       try {
         return await create.call(provider, reader, { source: record, tags: { ...metadata }, ...(abortSignal ? { abortSignal } : {}) });
+      } catch (error) {
+        if (isKBackupError(error, "Integrity")) damage.push(error);
+        throw error;
       } finally {
         await reader.close();
       }
