@@ -174,37 +174,50 @@ class RestoreRun {
         itemWarnings.push(...modified.warnings);
       }
       applyNamespaceMapping(desired, groupResource, criteria.namespaceMappings);
-      if (groupResource === NAMESPACES) {
-        await this.ensureNamespace(desired.metadata.name ?? "", backedUp.metadata.name);
-        return;
-      }
-      const namespace = desired.metadata.namespace;
-      if (type.namespaced && namespace) await this.ensureNamespace(namespace, sourceNamespace);
-      const target = this.targetRef(type, desired);
-      const name = desired.metadata.name ?? "";
-      const location = { ...(namespace ? { namespace } : {}), abortSignal: this.request.abortSignal };
-      const getLive = () => this.retry(() => this.request.targetCluster.get(target, name, location));
-      // Claims are looked up first, since a claim about to be created needs its volume made; other
-      // items are created straight away (one round trip) and looked up only when the name is taken.
-      const live = this.planning || groupResource === CLAIMS ? await getLive() : undefined;
-      if (live) return await this.resolveConflict(type, groupResource, backedUp, desired, live, target, { appliedRules, itemWarnings });
-      if (groupResource === CLAIMS) await this.prepareClaim(desired, backedUp);
-      if (!this.planning) {
-        try {
-          await this.retry(() => this.request.targetCluster.create(target, desired, { abortSignal: this.request.abortSignal }));
-        } catch (error) {
-          if (!isKBackupError(error, "AlreadyExists")) throw error;
-          const existing = await getLive();
-          if (!existing) throw error;
-          return await this.resolveConflict(type, groupResource, backedUp, desired, existing, target, { appliedRules, itemWarnings });
-        }
-        if (groupResource === "pods") this.createdPods.push(desired);
-      }
-      this.record(type, desired, sourceNamespace, { outcome: "Created", appliedRules, warnings: itemWarnings });
+      // A backed-up namespace is restored as any item (modifiers applied, conflict policy followed);
+      // the items restored into it later then find it there.
+      await this.place(type, groupResource, backedUp, desired, { appliedRules, itemWarnings });
+      if (groupResource === NAMESPACES) this.namespacesEnsured.set(desired.metadata.name ?? "", Promise.resolve());
     } catch (error) {
       if (isKBackupError(error, "Aborted")) throw error;
       this.record(type, desired, sourceNamespace, { outcome: "Failed", reason: messageOf(error), appliedRules, warnings: itemWarnings });
     }
+  }
+
+  /** Creates one item in the target, or resolves its conflict with the live object; records what it did. */
+  private async place(
+    type: ApiResource,
+    groupResource: string,
+    backedUp: KubeObject,
+    desired: KubeObject,
+    extra: { appliedRules: number[] | undefined; itemWarnings: string[] },
+  ): Promise<void> {
+    const sourceNamespace = backedUp.metadata.namespace;
+    const { appliedRules, itemWarnings } = extra;
+    const namespace = desired.metadata.namespace;
+    if (type.namespaced && namespace) await this.ensureNamespace(namespace, sourceNamespace);
+    const target = this.targetRef(type, desired);
+    const name = desired.metadata.name ?? "";
+    const location = { ...(namespace ? { namespace } : {}), abortSignal: this.request.abortSignal };
+    const getLive = () => this.retry(() => this.request.targetCluster.get(target, name, location));
+    // Claims are looked up first, since a claim about to be created needs its volume made; other
+    // items are created straight away (one round trip) and looked up only when the name is taken.
+    const live = this.planning || groupResource === CLAIMS ? await getLive() : undefined;
+    if (live) return await this.resolveConflict(type, groupResource, backedUp, desired, live, target, { appliedRules, itemWarnings });
+    if (groupResource === CLAIMS) await this.prepareClaim(desired, backedUp);
+    if (!this.planning) {
+      try {
+        await this.retry(() => this.request.targetCluster.create(target, desired, { abortSignal: this.request.abortSignal }));
+      } catch (error) {
+        if (!isKBackupError(error, "AlreadyExists")) throw error;
+        const existing = await getLive();
+        if (!existing) throw error;
+        return await this.resolveConflict(type, groupResource, backedUp, desired, existing, target, { appliedRules, itemWarnings });
+      }
+      if (groupResource === "pods") this.createdPods.push(desired);
+    }
+    const mapped = groupResource === NAMESPACES && backedUp.metadata.name !== name ? { reason: `Mapped from namespace ${backedUp.metadata.name}.` } : {};
+    this.record(type, desired, sourceNamespace, { outcome: "Created", ...mapped, appliedRules, warnings: itemWarnings });
   }
 
   private async resolveConflict(
