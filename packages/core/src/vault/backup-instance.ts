@@ -73,7 +73,7 @@ export interface RestoreOptions extends OperationOptions {
 }
 
 /** Options of {@link BackupInstance.validateRestore}: where and how the restore would go, as `restore` takes them. */
-export type ValidateRestoreOptions = Pick<RestoreOptions, "targetCluster" | "targetSnapshotProvider" | "dataStore" | "regionPairs" | "abortSignal">;
+export type ValidateRestoreOptions = Omit<RestoreOptions, "concurrency" | "onProgress" | "skipValidation">;
 
 /** What `planRestore` returns: the restore's per-item decisions, with nothing written. */
 export interface RestorePlan {
@@ -323,9 +323,10 @@ export class BackupInstance {
    * conflictPolicy Patch) on everything the restore would write, reading the hooks and modifier
    * rules, and exec for restore hooks; the referenced restore hooks and modifier ConfigMap exist and
    * parse; a snapshot provider is given when volumes come from snapshots; and how many items exist
-   * in the target already (a `RestoreConflicts` Warning, from {@link planRestore}). `options` name
-   * the target as `restore` takes them (the protected cluster by default). Returns every finding,
-   * Errors first.
+   * in the target already (a `RestoreConflicts` Warning, from {@link planRestore}; a vault copy kept
+   * in a repository is staged for that plan in this process, never in `stagingStore`). `options` are
+   * those `restore` would take (the protected cluster by default). Returns every finding, Errors
+   * first.
    * @throws InvalidArgument for bad criteria, before anything is read.
    */
   async validateRestore(recoveryPointId: string, criteria: unknown, options: ValidateRestoreOptions = {}): Promise<PreflightFinding[]> {
@@ -345,9 +346,11 @@ export class BackupInstance {
         : !point.dataStores[dataStore]
           ? `Recovery point ${recoveryPointId} has no ${dataStore === "VaultStore" ? "vault-store" : "operational"} copy.`
           : undefined;
-    const targetSnapshotProvider = options.targetSnapshotProvider ?? (target === this.handle.binding.cluster ? this.handle.binding.snapshotProvider : undefined);
+    // A vault copy's volumes may be made by the staging provider instead of the target's.
+    const targetSnapshotProvider = options.targetSnapshotProvider ?? (target === this.handle.binding.cluster ? this.handle.binding.snapshotProvider : undefined) ?? options.stagingSnapshotProvider;
     const settings = await this.handle.vault.settings(abortSignal);
-    const planOptions: RestoreOptions = { ...options, dataStore };
+    // The plan stages a vault copy in this process, never in the caller's staging store: validating writes nothing.
+    const { stagingStore: _stagingStore, ...planOptions }: RestoreOptions = { ...options, dataStore };
     return restorePreflight(
       {
         source: record.cluster,
