@@ -308,7 +308,12 @@ class RestoreRun {
   private ensureNamespace(target: string, source: string | undefined): Promise<void> {
     let ensured = this.namespacesEnsured.get(target);
     if (!ensured) {
-      ensured = this.createNamespace(target, source);
+      // Kept, failure included: every item of a namespace the target refuses fails for that reason,
+      // without asking again per item.
+      ensured = this.createNamespace(target, source).catch((error: unknown) => {
+        if (isKBackupError(error, "Aborted")) throw error;
+        throw new KBackupError(isKBackupError(error) ? error.code : "Adapter", `Its namespace ${target} could not be created: ${messageOf(error)}`, { cause: error });
+      });
       this.namespacesEnsured.set(target, ensured);
     }
     return ensured;

@@ -87,3 +87,19 @@ describe("restoring a backed-up namespace", () => {
     expect(await target.get(CONFIGMAPS, "kube-root-ca.crt", { namespace: "shop-copy" })).toBeDefined();
   });
 });
+
+describe("a namespace the target refuses", () => {
+  it("fails every item of it with a reason that names the namespace, asking the target once more at most", async () => {
+    const from = await backup({ includedNamespaces: ["shop"], snapshotVolumes: false });
+    const isNamespaceCreate = (call: { args: readonly unknown[] }) => (call.args[0] as { resource?: string }).resource === "namespaces";
+    const target = faultyCluster(new MemoryCluster({ identity: { name: "target" } }), [{ operation: "create", when: isNamespaceCreate, times: Number.POSITIVE_INFINITY, action: { fail: "PermissionDenied" } }]);
+    const outcome = await restore(from, target, { includeClusterScopeResources: false, persistentVolumeRestoreMode: "RestoreWithoutVolumeData" });
+    const inShop = outcome.items.filter((item) => item.namespace === "shop");
+    expect(inShop.length).toBeGreaterThan(10);
+    for (const item of inShop) {
+      expect(item.outcome).toBe("Failed");
+      expect(item.reason).toMatch(/namespace shop/i);
+    }
+    expect(target.calls.filter((call) => call.operation === "create" && isNamespaceCreate(call)).length).toBeLessThanOrEqual(2);
+  });
+});
