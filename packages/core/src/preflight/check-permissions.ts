@@ -37,7 +37,8 @@ export async function checkPermissions(cluster: ClusterClient, needed: readonly 
   const denied = new Map<string, { access: NeededAccess; scopes: string[] }>();
   checks.forEach((access, index) => {
     if (answers[index] === true) return;
-    const key = `${accessKey({ ...access, namespace: undefined })}`;
+    const { namespace: _namespace, ...everywhere } = access;
+    const key = accessKey(everywhere);
     const entry = denied.get(key) ?? { access, scopes: [] };
     entry.scopes.push(access.namespace ?? "");
     denied.set(key, entry);
