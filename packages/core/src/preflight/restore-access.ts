@@ -15,7 +15,8 @@ const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 /**
  * The accesses a restore of `manifest` by `criteria` needs on its target cluster: on every type it
  * would write, `get` and `create` (and `patch` with conflictPolicy Patch), in each target namespace
- * (after `namespaceMappings`) for namespaced types; `get` and `create` on namespaces, on the volumes
+ * (after `namespaceMappings`) for namespaced types, and on the backed-up namespaces; `get` and
+ * `create` on the namespaces items need, on the volumes
  * of restored claims (with volume data) and on the CRDs of restored custom resources; `get` on each
  * referenced `RestoreHook` and on the modifier ConfigMap; `create` on `pods/exec` where restored
  * pods would run restore hooks.
@@ -44,7 +45,10 @@ export function restoreAccessNeeds(manifest: RecoveryPointManifest, criteria: Re
       for (const verb of list) needs.push({ group, resource, verb, ...(namespace === undefined ? {} : { namespace }), purpose: `to restore ${name}` });
     }
   };
-  if (restored.some((name) => types.get(name)?.namespaced)) need(NAMESPACES, "", NAMESPACES, [undefined], ["get", "create"]);
+  // Backed-up namespaces are restored as items (so patched with conflictPolicy Patch); others are made bare for their items.
+  const namespaceItems = manifest.items.some((item) => groupResourceOf(item) === NAMESPACES && selection.selectsNamespace(item.name));
+  if (namespaceItems) need(NAMESPACES, "", NAMESPACES, [undefined], verbs);
+  else if (restored.some((name) => types.get(name)?.namespaced)) need(NAMESPACES, "", NAMESPACES, [undefined], ["get", "create"]);
   const volumeData = (criteria.persistentVolumeRestoreMode ?? "RestoreWithVolumeData") === "RestoreWithVolumeData";
   if (scopes.has(CLAIMS) && volumeData && types.has(VOLUMES) && !scopes.has(VOLUMES)) need(VOLUMES, "", VOLUMES, [undefined], ["get", "create"]);
   if (types.has(CRDS) && !scopes.has(CRDS) && restored.some((name) => types.get(name)?.group !== "")) need(CRDS, "apiextensions.k8s.io", "customresourcedefinitions", [undefined], ["get", "create"]);

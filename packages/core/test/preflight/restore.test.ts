@@ -77,7 +77,7 @@ describe("validateRestore", () => {
 
     cluster.setPermissions(allBut("patch"));
     expect(await instance.validateRestore(id, WITHOUT_DATA, { targetCluster: cluster })).toEqual([]);
-    expect(summary(await instance.validateRestore(id, { ...WITHOUT_DATA, conflictPolicy: "Patch", includedResourceTypes: ["configmaps"] }, { targetCluster: cluster }))).toEqual(["Error PermissionMissing configmaps"]);
+    expect(summary(await instance.validateRestore(id, { ...WITHOUT_DATA, conflictPolicy: "Patch", includedResourceTypes: ["configmaps"] }, { targetCluster: cluster }))).toEqual(["Error PermissionMissing namespaces", "Error PermissionMissing configmaps"]);
   });
 
   it("reports a target in another region: not allowed from the operational store", async () => {
