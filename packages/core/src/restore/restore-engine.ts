@@ -85,6 +85,8 @@ class RestoreRun {
   private readonly backedUpNamespaces = new Map<string, KubeObject>();
   private readonly backedUpVolumes = new Map<string, KubeObject>();
   private targetTypes = new Map<string, ApiResource>();
+  /** When planning: the types of the CRDs the restore would create, which it would find served after them. */
+  private readonly plannedTypes = new Set<string>();
   private volumesRestored = 0;
   private readonly progress: RestoreProgress = { itemsProcessed: 0, itemsConsidered: 0 };
   private readonly clock: Clock;
@@ -202,7 +204,8 @@ class RestoreRun {
     const getLive = () => this.retry(() => this.request.targetCluster.get(target, name, location));
     // Claims are looked up first, since a claim about to be created needs its volume made; other
     // items are created straight away (one round trip) and looked up only when the name is taken.
-    const live = this.planning || groupResource === CLAIMS ? await getLive() : undefined;
+    // A type that would be served only once the restore made its CRD has nothing in the target yet.
+    const live = (this.planning && this.targetTypes.has(groupResourceOf(type))) || groupResource === CLAIMS ? await getLive() : undefined;
     if (live) return await this.resolveConflict(type, groupResource, backedUp, desired, live, target, { appliedRules, itemWarnings });
     if (groupResource === CLAIMS) await this.prepareClaim(desired, backedUp);
     if (!this.planning) {
@@ -216,6 +219,7 @@ class RestoreRun {
       }
       if (groupResource === "pods") this.createdPods.push(desired);
     }
+    if (this.planning && groupResource === CRDS) this.plannedTypes.add(name);
     const mapped = groupResource === NAMESPACES && backedUp.metadata.name !== name ? { reason: `Mapped from namespace ${backedUp.metadata.name}.` } : {};
     this.record(type, desired, sourceNamespace, { outcome: "Created", ...mapped, appliedRules, warnings: itemWarnings });
   }
@@ -364,7 +368,7 @@ class RestoreRun {
   private targetRef(type: ApiResource, object: KubeObject): ResourceRef {
     const groupResource = groupResourceOf(type);
     const served = this.targetTypes.get(groupResource);
-    if (!served && !this.planning) {
+    if (!served && !this.plannedTypes.has(groupResource)) {
       throw new KBackupError("Unsupported", `The target cluster does not serve ${groupResource}.`);
     }
     const { version } = parseApiVersion(object.apiVersion);

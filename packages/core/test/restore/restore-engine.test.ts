@@ -103,3 +103,88 @@ describe("a namespace the target refuses", () => {
     expect(target.calls.filter((call) => call.operation === "create" && isNamespaceCreate(call)).length).toBeLessThanOrEqual(2);
   });
 });
+
+/** `inner` for reading; every write throws, naming what was attempted. */
+function readOnlyCluster(inner: MemoryCluster): ClusterClient {
+  const refuse = (what: string) => async (): Promise<never> => {
+    throw new Error(`A plan wrote to the target: ${what}.`);
+  };
+  return {
+    identity: inner.identity,
+    capabilities: inner.capabilities,
+    discover: (options) => inner.discover(options),
+    list: (resource, options) => inner.list(resource, options),
+    get: (resource, name, options) => inner.get(resource, name, options),
+    create: refuse("create"),
+    patch: refuse("patch"),
+    replace: refuse("replace"),
+    delete: refuse("delete"),
+    exec: refuse("exec"),
+    waitForContainer: refuse("waitForContainer"),
+  };
+}
+
+function readOnlyProvider(inner: SnapshotProvider): SnapshotProvider {
+  const refuse = (what: string) => async (): Promise<never> => {
+    throw new Error(`A plan wrote through the snapshot provider: ${what}.`);
+  };
+  return {
+    name: inner.name,
+    capabilities: inner.capabilities,
+    canSnapshot: (volume, options) => inner.canSnapshot(volume, options),
+    openSnapshot: (handle, options) => inner.openSnapshot(handle, options),
+    createSnapshot: refuse("createSnapshot"),
+    deleteSnapshot: refuse("deleteSnapshot"),
+    createVolume: refuse("createVolume"),
+  };
+}
+
+/** A target that already holds some of what the backup has, some of it different. */
+async function busyTarget(): Promise<MemoryCluster> {
+  const target = new MemoryCluster({ identity: { name: "target" } });
+  await target.create(NAMESPACES, namespaceObject("shop", { owner: "target" }));
+  await target.create(CONFIGMAPS, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "kube-root-ca.crt", namespace: "shop" }, data: { "ca.crt": "another" } });
+  return target;
+}
+
+const decisions = (items: RestoreItemResult[]) =>
+  items.map((item) => `${item.kind} ${item.namespace ?? ""}/${item.name}: ${item.outcome}${item.patch ? ` ${JSON.stringify(item.patch)}` : ""}`).sort();
+
+describe("planning a restore", () => {
+  const cases: Array<[string, Record<string, unknown>, Record<string, unknown>]> = [
+    ["everything, patching conflicts, with volume data", { includedNamespaces: ["shop", "analytics"] }, { conflictPolicy: "Patch" }],
+    ["into mapped namespaces, without volume data", { includedNamespaces: ["shop", "analytics"] }, { namespaceMappings: { shop: "shop-copy", analytics: "reports" }, persistentVolumeRestoreMode: "RestoreWithoutVolumeData" }],
+    ["namespaced items only, skipping conflicts", { includedNamespaces: ["shop", "analytics"] }, { includeClusterScopeResources: false }],
+  ];
+
+  it.each(cases)("writes nothing and decides what the restore then does: %s", async (_, parameters, criteria) => {
+    const from = await backup(parameters);
+    const planTarget = await busyTarget();
+    const plan = await restore(from, readOnlyCluster(planTarget), criteria, { mode: "plan", targetSnapshotProvider: readOnlyProvider(from.provider.forCluster(planTarget)) });
+    expect(plan.items.filter((item) => item.reason?.startsWith("A plan wrote"))).toEqual([]);
+    expect(await collect(planTarget.list(CONFIGMAPS))).toHaveLength(1);
+    const restoreTarget = await busyTarget();
+    const real = await restore(from, restoreTarget, criteria, { targetSnapshotProvider: from.provider.forCluster(restoreTarget) });
+    expect(decisions(plan.items)).toEqual(decisions(real.items));
+    expect(plan.warnings).toEqual(real.warnings);
+    expect(real.items.filter((item) => item.outcome === "Failed")).toEqual([]);
+  });
+});
+
+describe("items of a type the target does not serve", () => {
+  it("fail as Unsupported in the plan and in the restore alike, the other items going ahead", async () => {
+    const from = await backup({ includedNamespaces: ["analytics"], snapshotVolumes: false });
+    // As for a type an aggregated API serves: the backup holds its objects but no CRD for it.
+    const withoutCrds = { ...from, manifest: { ...from.manifest, items: from.manifest.items.filter((item) => item.kind !== "CustomResourceDefinition") } };
+    const criteria = { persistentVolumeRestoreMode: "RestoreWithoutVolumeData" };
+    const planTarget = new MemoryCluster({ identity: { name: "target" } });
+    const plan = await restore(withoutCrds, readOnlyCluster(planTarget), criteria, { mode: "plan" });
+    const target = new MemoryCluster({ identity: { name: "target" } });
+    const real = await restore(withoutCrds, target, criteria);
+    for (const outcome of [plan, real]) {
+      expect(find(outcome.items, "Widget", "sprocket")).toMatchObject([{ outcome: "Failed", reason: "The target cluster does not serve widgets.example.com." }]);
+      expect(outcome.items.filter((item) => item.outcome === "Created").length).toBeGreaterThan(3);
+    }
+    expect(decisions(plan.items)).toEqual(decisions(real.items));
+  });
+});
