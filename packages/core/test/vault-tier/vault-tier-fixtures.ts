@@ -47,8 +47,11 @@ export const STAGING_CRITERIA = {
   stagingStorageAccountId: "/subscriptions/sub-a/resourceGroups/rg-staging/providers/Microsoft.Storage/storageAccounts/kbstaging",
 } as const;
 
-/** A cluster with the `data` namespace: a config map and three Azure Disk claims bound to volumes with data. */
-export function dataCluster(clock: ManualClock, identity: ClusterIdentity = SOURCE): { cluster: MemoryCluster; volumeHandles: Record<string, string> } {
+/**
+ * A cluster with the `data` namespace: a config map and three Azure Disk claims bound to volumes with
+ * data, of the sizes of {@link VOLUMES} divided by `shrink`.
+ */
+export function dataCluster(clock: ManualClock, identity: ClusterIdentity = SOURCE, shrink = 1): { cluster: MemoryCluster; volumeHandles: Record<string, string> } {
   const cluster = new MemoryCluster({ identity, clock });
   const storageClass = sampleClusterObjects().find((object) => object.kind === "StorageClass" && object.metadata.name === "managed-csi") as KubeObject;
   const objects: KubeObject[] = [
@@ -58,17 +61,18 @@ export function dataCluster(clock: ManualClock, identity: ClusterIdentity = SOUR
   ];
   const volumeHandles: Record<string, string> = {};
   for (const volume of VOLUMES) {
+    const size = Math.ceil(volume.sizeInBytes / shrink);
     const { claim, volume: pv } = boundVolume({
       namespace: "data",
       claimName: volume.claim,
       storageClassName: "managed-csi",
       driver: "disk.csi.azure.com",
-      sizeInBytes: volume.sizeInBytes,
+      sizeInBytes: size,
       location: { subscriptionId: "sub-a", nodeResourceGroup: "mc-rg", region: identity.region ?? "westeurope" },
     });
     const handle = (pv.spec as { csi: { volumeHandle: string } }).csi.volumeHandle;
-    cluster.createDisk(handle, volume.sizeInBytes);
-    cluster.writeVolume(handle, volume.bytes(volume.sizeInBytes));
+    cluster.createDisk(handle, size);
+    cluster.writeVolume(handle, volume.bytes(size));
     volumeHandles[volume.claim] = handle;
     objects.push(pv, claim);
   }
@@ -116,9 +120,9 @@ export interface VaultTierSetup {
 /**
  * A vault on a manual clock at 2026-01-01T00:00Z whose vault store keeps copies in a repository,
  * protecting the `data` cluster with {@link dailyToVaultPolicy}. `copierStore` wraps the vault store
- * as the copier sees it (to inject faults).
+ * as the copier sees it (to inject faults); `shrink` divides the volumes' sizes.
  */
-export async function vaultTierSetup(options: { settings?: Record<string, unknown>; copierStore?: (store: MemoryObjectStore) => ObjectStore } = {}): Promise<VaultTierSetup> {
+export async function vaultTierSetup(options: { settings?: Record<string, unknown>; copierStore?: (store: MemoryObjectStore) => ObjectStore; shrink?: number } = {}): Promise<VaultTierSetup> {
   const clock = new ManualClock("2026-01-01T00:00:00Z");
   const store = new MemoryObjectStore({ clock });
   const operational = new MemoryObjectStore({ clock });
@@ -126,7 +130,7 @@ export async function vaultTierSetup(options: { settings?: Record<string, unknow
   const copier = new RepositoryVaultCopier(options.copierStore ? options.copierStore(vaultStore) : vaultStore, { keyProvider: vaultKey, clock, ...smallRepository });
   const vault = await BackupVault.create(store, { name: "vault", clock, vaultStore, vaultCopier: copier, ...options.settings });
   await vault.createPolicy("daily", dailyToVaultPolicy());
-  const { cluster, volumeHandles } = dataCluster(clock);
+  const { cluster, volumeHandles } = dataCluster(clock, SOURCE, options.shrink);
   const provider = new MemorySnapshotProvider(cluster);
   const instance = await vault.protect({
     name: "data",
