@@ -61,6 +61,8 @@ const PERSISTENT_VOLUMES = "persistentvolumes";
 const CLAIMS = "persistentvolumeclaims";
 const NAMESPACES = "namespaces";
 const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
+// Names tried for a restored volume: the backed-up one, then ones derived from it.
+const MAX_VOLUME_NAME_ATTEMPTS = 16;
 
 /**
  * Restores (or plans the restore of) a recovery point into a target cluster: read the archive
@@ -300,13 +302,19 @@ class RestoreRun {
     this.warn(`Claim ${claim.metadata.namespace}/${claim.metadata.name}: volume ${volume.metadata.name} has no snapshot; the claim is restored for dynamic provisioning, without data.`);
   }
 
-  /** The backed-up volume name if the target has none of that name, else a derived one. */
+  /**
+   * The backed-up volume name if the target has none of that name, else the first free one derived
+   * from it (an earlier restore of the same recovery point may have taken the first).
+   */
   private async freeVolumeName(name: string): Promise<string> {
     const volumes = this.typesByGroupResource.get(PERSISTENT_VOLUMES)!;
-    const taken = await this.retry(() => this.request.targetCluster.get(volumes, name, { abortSignal: this.request.abortSignal }));
-    if (!taken) return name;
-    const suffix = sha256Hex(this.request.manifest.recoveryPointId + name).slice(0, 8);
-    return `${name.slice(0, 253 - 9)}-${suffix}`;
+    for (let attempt = 0; attempt < MAX_VOLUME_NAME_ATTEMPTS; attempt++) {
+      const seed = this.request.manifest.recoveryPointId + name + (attempt > 1 ? `#${attempt}` : "");
+      const candidate = attempt === 0 ? name : `${name.slice(0, 253 - 9)}-${sha256Hex(seed).slice(0, 8)}`;
+      const taken = await this.retry(() => this.request.targetCluster.get(volumes, candidate, { abortSignal: this.request.abortSignal }));
+      if (!taken) return candidate;
+    }
+    throw new KBackupError("AlreadyExists", `The target has persistent volumes of every name tried for volume ${name}.`);
   }
 
   private ensureNamespace(target: string, source: string | undefined): Promise<void> {

@@ -188,3 +188,44 @@ describe("items of a type the target does not serve", () => {
     expect(decisions(plan.items)).toEqual(decisions(real.items));
   });
 });
+
+describe("claims and their volumes", () => {
+  const volumeItems = (items: RestoreItemResult[]) => items.filter((item) => item.kind === "PersistentVolume" || item.kind === "PersistentVolumeClaim");
+
+  it("finds a free volume name when the backed-up one and the one derived from it are both taken", async () => {
+    const from = await backup({ includedNamespaces: ["shop"] });
+    const criteria = { includedResourceTypes: ["persistentvolumeclaims", "persistentvolumes"] };
+    const volumeNames = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      // The claim is gone, the volumes it had (Retain) stay, as after a namespace was emptied by hand.
+      await from.source.delete(PVCS, "data-postgres-0", { namespace: "shop" });
+      const outcome = await restore(from, from.source, criteria, { targetSnapshotProvider: from.provider });
+      expect(volumeItems(outcome.items).map((item) => `${item.kind}: ${item.outcome}`).sort()).toEqual(["PersistentVolume: Created", "PersistentVolumeClaim: Created"]);
+      const claim = await from.source.get(PVCS, "data-postgres-0", { namespace: "shop" });
+      const volumeName = (claim?.spec as { volumeName: string }).volumeName;
+      expect(await from.source.get(PVS, volumeName)).toBeDefined();
+      volumeNames.add(volumeName);
+    }
+    expect(volumeNames.size).toBe(3);
+  });
+
+  it("leaves a claim the target already has, and makes no volume for it", async () => {
+    const from = await backup({ includedNamespaces: ["shop"] });
+    const volumesBefore = (await collect(from.source.list(PVS))).length;
+    const outcome = await restore(from, from.source, { includedResourceTypes: ["persistentvolumeclaims"] }, { targetSnapshotProvider: from.provider });
+    expect(volumeItems(outcome.items)).toMatchObject([{ kind: "PersistentVolumeClaim", name: "data-postgres-0", outcome: "Skipped" }]);
+    expect(await collect(from.source.list(PVS))).toHaveLength(volumesBefore);
+    expect(outcome.volumesRestored).toBe(0);
+  });
+
+  it("restores claims for dynamic provisioning, with no volume, under RestoreWithoutVolumeData", async () => {
+    const from = await backup({ includedNamespaces: ["shop"] });
+    const target = new MemoryCluster({ identity: { name: "target" } });
+    const outcome = await restore(from, target, { includedResourceTypes: ["persistentvolumeclaims", "persistentvolumes"], persistentVolumeRestoreMode: "RestoreWithoutVolumeData" });
+    expect(volumeItems(outcome.items)).toMatchObject([{ kind: "PersistentVolumeClaim", outcome: "Created" }]);
+    expect(outcome.volumesRestored).toBe(0);
+    expect(await collect(target.list(PVS))).toEqual([]);
+    const claim = await target.get(PVCS, "data-postgres-0", { namespace: "shop" });
+    expect((claim?.spec as { volumeName?: string }).volumeName).toBeUndefined();
+  });
+});
