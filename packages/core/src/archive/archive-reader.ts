@@ -30,7 +30,9 @@ export async function* readArchiveMembers(
     }
     const digest = sha256Hex(object.body);
     if (digest !== member.sha256) {
-      throw new KBackupError("Integrity", `The archive ${key} is corrupt: the member at byte ${member.offset} fails its checksum.`, { details: { key, offset: member.offset } });
+      throw new KBackupError("Integrity", `The archive ${key} is corrupt: the member of ${member.group || "the archive's own files"} at byte ${member.offset} fails its checksum.`, {
+        details: { key, offset: member.offset, group: member.group },
+      });
     }
     try {
       return new Uint8Array(object.body.length < SYNC_BELOW_BYTES ? gunzipSync(object.body) : await gunzipAsync(object.body, { chunkSize: ZLIB_CHUNK_BYTES }));
