@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { collect, isKBackupError, KBackupError, type KubeObject, type ResourceRef } from "@kbackup/core";
+import { checkPermissions, collect, isKBackupError, KBackupError, type ClusterClient, type KubeObject, type ResourceRef } from "@kbackup/core";
 import { MemoryCluster, MemoryObjectStore } from "@kbackup/adapter-memory";
 import { faultyCluster, faultyObjectStore, type FaultPlan } from "@kbackup/testing";
 
@@ -250,6 +250,50 @@ describe("faultyCluster", () => {
     controller.abort();
     expect((await failure(hanging)).code).toBe("Aborted");
     expect((await collect(inner.list(configMaps, { namespace: "shop" }))).map((item) => item.metadata.name)).toEqual(["first"]);
+  });
+
+  it("passes checkAccess through when the inner cluster has it, recording and faulting it like any call", async () => {
+    const inner = await shop(0);
+    inner.setPermissions([{ verbs: ["get", "list"], groups: [""], resources: ["*"] }]);
+    const cluster = faultyCluster(inner, [{ operation: "checkAccess", nth: 2, action: { fail: "Unavailable" } }]);
+    const checks = [
+      { group: "", resource: "configmaps", verb: "list" },
+      { group: "", resource: "configmaps", verb: "create", namespace: "shop" },
+    ];
+    expect(await cluster.checkAccess?.(checks)).toEqual([true, false]);
+    expect((await failure(cluster.checkAccess!(checks))).code).toBe("Unavailable");
+    expect(cluster.calls.map((call) => [call.operation, call.count, call.args[0], call.fault])).toEqual([
+      ["checkAccess", 1, checks, undefined],
+      ["checkAccess", 2, checks, { fail: "Unavailable" }],
+    ]);
+    // Preflight checks see a client that can answer, and name what it refuses.
+    const findings = await checkPermissions(faultyCluster(inner, []), [{ ...checks[1]!, purpose: "to restore its objects" }]);
+    expect(findings.map((finding) => [finding.severity, finding.code, finding.target])).toEqual([["Error", "PermissionMissing", "configmaps"]]);
+  });
+
+  it("has no checkAccess when the inner cluster has none", async () => {
+    const inner = await shop(0);
+    const withoutCheck: ClusterClient = {
+      get identity() {
+        return inner.identity;
+      },
+      get capabilities() {
+        return inner.capabilities;
+      },
+      discover: (options) => inner.discover(options),
+      list: (resource, options) => inner.list(resource, options),
+      get: (resource, name, options) => inner.get(resource, name, options),
+      create: (resource, object, options) => inner.create(resource, object, options),
+      patch: (resource, name, patch, options) => inner.patch(resource, name, patch, options),
+      replace: (resource, object, options) => inner.replace(resource, object, options),
+      delete: (resource, name, options) => inner.delete(resource, name, options),
+      exec: (pod, container, argv, options) => inner.exec(pod, container, argv, options),
+      waitForContainer: (pod, container, options) => inner.waitForContainer(pod, container, options),
+    };
+    const cluster = faultyCluster(withoutCheck, []);
+    expect("checkAccess" in cluster).toBe(false);
+    const findings = await checkPermissions(cluster, [{ group: "", resource: "configmaps", verb: "list", purpose: "to back up its objects" }]);
+    expect(findings.map((finding) => [finding.severity, finding.code])).toEqual([["Warning", "PermissionCheckUnavailable"]]);
   });
 
   it("delays a patch, fails an exec, and cuts a call that carries no stream with Unavailable", async () => {

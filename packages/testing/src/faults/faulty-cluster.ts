@@ -1,5 +1,6 @@
 import type {
   ApiResource,
+  CheckAccessOptions,
   ClusterClient,
   ClusterClientCapabilities,
   ClusterIdentity,
@@ -15,6 +16,7 @@ import type {
   PagedAsyncIterableIterator,
   PatchKubeObjectOptions,
   ReplaceKubeObjectOptions,
+  ResourceAccessCheck,
   ResourceRef,
   WaitForContainerOptions,
 } from "@kbackup/core";
@@ -31,7 +33,9 @@ export interface FaultyClusterClient extends ClusterClient {
 /**
  * Wraps `inner` so that the calls matched by `plan` fail, wait or hang (see `FaultAction`; a
  * `cutAfterBytes` fault fails the call with `Unavailable`). Operations are the method names:
- * `discover`, `list`, `get`, `create`, `patch`, `replace`, `delete`, `exec`, `waitForContainer`.
+ * `discover`, `list`, `get`, `create`, `patch`, `replace`, `delete`, `exec`, `waitForContainer`, and
+ * `checkAccess`, which the wrapper has only when `inner` has it (so that a client without it stays
+ * one that cannot check permissions in advance).
  * Each page of a list is one `list` call whose `page` says which, so a rule such as
  * `{ operation: "list", when: (call) => call.page === 3, action: { fail: "Expired" } }` breaks
  * page 3 as an expired continuation token (410) would; `Throttled` stands for 429, `Unavailable`
@@ -44,10 +48,21 @@ export function faultyCluster(inner: ClusterClient, plan: FaultPlan): FaultyClus
 class FaultyClusterWrapper implements FaultyClusterClient {
   readonly #inner: ClusterClient;
   readonly #injector: FaultInjector;
+  // Declared, not initialised: a field set to undefined would still be an own property.
+  declare readonly checkAccess?: (checks: readonly ResourceAccessCheck[], options?: CheckAccessOptions) => Promise<boolean[]>;
 
   constructor(inner: ClusterClient, injector: FaultInjector) {
     this.#inner = inner;
     this.#injector = injector;
+    if (typeof inner.checkAccess === "function") {
+      const checkAccess = inner.checkAccess;
+      Object.defineProperty(this, "checkAccess", {
+        value: async (checks: readonly ResourceAccessCheck[], options?: CheckAccessOptions): Promise<boolean[]> => {
+          await this.#fault("checkAccess", [checks, options], options?.abortSignal);
+          return checkAccess.call(inner, checks, options);
+        },
+      });
+    }
   }
 
   get identity(): ClusterIdentity {
