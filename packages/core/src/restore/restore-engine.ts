@@ -63,6 +63,9 @@ const NAMESPACES = "namespaces";
 const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 // Names tried for a restored volume: the backed-up one, then ones derived from it.
 const MAX_VOLUME_NAME_ATTEMPTS = 16;
+// An API server serves a new CRD's type once the CRD is established, usually within seconds.
+const CRD_ESTABLISHED_TIMEOUT_IN_MS = 60_000;
+const CRD_ESTABLISHED_POLL_IN_MS = 1_000;
 
 /**
  * Restores (or plans the restore of) a recovery point into a target cluster: read the archive
@@ -133,7 +136,7 @@ class RestoreRun {
       this.progress.currentResourceType = groupResource;
       this.report();
       await this.restoreGroup(groupResource, neededCrds);
-      if (groupResource === CRDS && !this.planning) await this.refreshTargetTypes();
+      if (groupResource === CRDS && !this.planning) await this.awaitCustomResourceTypes(neededCrds);
     }
     return { items: this.results, warnings: this.warnings, createdPods: this.createdPods, volumesRestored: this.volumesRestored };
   }
@@ -381,6 +384,21 @@ class RestoreRun {
     }
     const { version } = parseApiVersion(object.apiVersion);
     return { group: type.group, version: version || served?.version || type.version, resource: type.resource };
+  }
+
+  /**
+   * Refreshes the target's types after the CRDs were restored, polling (bounded) until it serves the
+   * types of the custom resources still to restore; those it does not serve in time then fail.
+   */
+  private async awaitCustomResourceTypes(neededCrds: Set<string>): Promise<void> {
+    const restored = new Set(this.results.filter((result) => groupResourceOf(result) === CRDS && result.outcome !== "Failed").map((result) => result.name));
+    const awaited = [...neededCrds].filter((name) => restored.has(name));
+    const deadline = this.clock.now().getTime() + CRD_ESTABLISHED_TIMEOUT_IN_MS;
+    for (;;) {
+      await this.refreshTargetTypes();
+      if (awaited.every((name) => this.targetTypes.has(name)) || this.clock.now().getTime() >= deadline) return;
+      await this.clock.sleep(CRD_ESTABLISHED_POLL_IN_MS, { abortSignal: this.request.abortSignal });
+    }
   }
 
   private async refreshTargetTypes(): Promise<void> {

@@ -229,3 +229,57 @@ describe("claims and their volumes", () => {
     expect((claim?.spec as { volumeName?: string }).volumeName).toBeUndefined();
   });
 });
+
+/**
+ * `inner`, except that discovery shows the type of a CRD created through it only from the
+ * `lagInCalls`-th discovery after its creation, as an API server does once the CRD is established.
+ */
+function slowToEstablish(inner: MemoryCluster, lagInCalls: number): ClusterClient & { discoveries: number } {
+  const pending = new Map<string, number>();
+  const wrapper = {
+    identity: inner.identity,
+    capabilities: inner.capabilities,
+    discoveries: 0,
+    discover: async (options?: Parameters<ClusterClient["discover"]>[0]) => {
+      wrapper.discoveries++;
+      for (const [name, left] of pending) left <= 1 ? pending.delete(name) : pending.set(name, left - 1);
+      return (await inner.discover(options)).filter((type) => !pending.has(`${type.resource}.${type.group}`));
+    },
+    list: (resource, options) => inner.list(resource, options),
+    get: (resource, name, options) => inner.get(resource, name, options),
+    create: async (resource, object, options) => {
+      const created = await inner.create(resource, object, options);
+      if (resource.resource === "customresourcedefinitions") pending.set(object.metadata.name ?? "", lagInCalls);
+      return created;
+    },
+    patch: (resource, name, patch, options) => inner.patch(resource, name, patch, options),
+    replace: (resource, object, options) => inner.replace(resource, object, options),
+    delete: (resource, name, options) => inner.delete(resource, name, options),
+    exec: (pod, container, argv, options) => inner.exec(pod, container, argv, options),
+    waitForContainer: (pod, container, options) => inner.waitForContainer(pod, container, options),
+  } satisfies ClusterClient & { discoveries: number };
+  return wrapper;
+}
+
+describe("custom resources whose CRD the restore creates", () => {
+  const instantClock = { now: () => new Date(), sleep: async () => undefined };
+
+  it("are created once the target serves their type, though it takes a few discoveries", async () => {
+    const from = await backup({ includedNamespaces: ["analytics"], snapshotVolumes: false });
+    const target = slowToEstablish(new MemoryCluster({ identity: { name: "target" } }), 3);
+    const outcome = await restore(from, target, { persistentVolumeRestoreMode: "RestoreWithoutVolumeData" }, { clock: instantClock });
+    expect(find(outcome.items, "CustomResourceDefinition", "widgets.example.com")).toMatchObject([{ outcome: "Created" }]);
+    expect(find(outcome.items, "Widget", "sprocket")).toMatchObject([{ outcome: "Created" }]);
+  });
+
+  it("fail as Unsupported when the type is not served in time, without holding up the rest", async () => {
+    const from = await backup({ includedNamespaces: ["analytics"], snapshotVolumes: false });
+    const target = slowToEstablish(new MemoryCluster({ identity: { name: "target" } }), Number.POSITIVE_INFINITY);
+    let now = Date.now();
+    const clock = { now: () => new Date(now), sleep: async (ms: number) => void (now += ms) };
+    const outcome = await restore(from, target, { persistentVolumeRestoreMode: "RestoreWithoutVolumeData" }, { clock });
+    expect(find(outcome.items, "Widget", "sprocket")).toMatchObject([{ outcome: "Failed", reason: "The target cluster does not serve widgets.example.com." }]);
+    expect(target.discoveries).toBeLessThan(200);
+    expect(find(outcome.items, "ConfigMap", "kube-root-ca.crt")).toMatchObject([{ outcome: "Created" }]);
+  });
+});
