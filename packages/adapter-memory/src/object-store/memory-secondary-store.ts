@@ -8,13 +8,16 @@ import {
   pagedIterator,
   throwIfAborted,
   type Clock,
+  type DeleteStoredObjectOptions,
   type GetStoredObjectOptions,
   type ListStoredObjectsOptions,
+  type ObjectBody,
   type ObjectInfo,
   type ObjectStore,
   type ObjectStoreCapabilities,
   type OperationOptions,
   type PagedAsyncIterableIterator,
+  type PutStoredObjectOptions,
   type StoredObject,
   type StoredObjectStream,
 } from "@kbackup/core";
@@ -152,12 +155,12 @@ export class MemorySecondaryStore implements ObjectStore {
   }
 
   /** Always `Unsupported`: the secondary is read-only. */
-  async put(key: string): Promise<ObjectInfo> {
+  async put(key: string, _body?: ObjectBody, _options?: PutStoredObjectOptions): Promise<ObjectInfo> {
     throw readOnly("put", key);
   }
 
   /** Always `Unsupported`: the secondary is read-only. */
-  async delete(key: string): Promise<boolean> {
+  async delete(key: string, _options?: DeleteStoredObjectOptions): Promise<boolean> {
     throw readOnly("delete", key);
   }
 }

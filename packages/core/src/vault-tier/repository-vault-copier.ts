@@ -136,6 +136,9 @@ export class RepositoryVaultCopier implements VaultCopier {
     try {
       return await Repository.open(this.store, settings);
     } catch (error) {
+      if (this.#readOnly && isKBackupError(error, "NotFound")) {
+        throw new KBackupError("NotFound", `The vault store's secondary holds no repository under ${this.#prefix} yet: geo-replication lags the primary.`, { cause: error, details: error.details });
+      }
       if (this.#readOnly || !isKBackupError(error, "NotFound")) throw error;
     }
     try {

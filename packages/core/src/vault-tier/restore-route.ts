@@ -3,7 +3,7 @@ import type { ClusterIdentity } from "../ports/cluster-client.js";
 import type { RecoveryPointRecord, VaultDataStore } from "../vault/catalogue-records.js";
 import type { VaultSettings } from "../vault/vault-settings.js";
 import { normalRegion } from "../preflight/region-pairs.js";
-import { isPairedRegion, pairedRegions, type RegionPair } from "./region-pairs.js";
+import { assertRegionPairs, isPairedRegion, pairedRegions, type RegionPair } from "./region-pairs.js";
 
 /** Which copy a restore reads, and from which region of the vault store. */
 export interface RestoreRoute {
@@ -42,10 +42,12 @@ function denied(rule: CrossRegionRule, message: string): KBackupError {
  * the vault store's (asked for, or the only one left: operational copies stay in their region), the
  * vault store is GeoRedundant and the target's region is the source's pair; that copy is then read
  * from the vault store's secondary.
- * @throws PermissionDenied (field `targetCluster`, `details.rule` naming the rule) for a broken rule;
- *   NotFound for a cross-region restore of a point the catalogue does not list.
+ * @throws InvalidArgument for malformed `regionPairs`; PermissionDenied (field `targetCluster`,
+ *   `details.rule` naming the rule) for a broken rule; NotFound for a cross-region restore of a point
+ *   the catalogue does not list.
  */
 export function planRestoreRoute(request: RestoreRouteRequest): RestoreRoute {
+  assertRegionPairs(request.regionPairs, "regionPairs");
   const asked = request.dataStore;
   const from = request.source.region;
   const to = request.target.region;
