@@ -18,7 +18,7 @@ function volumeHandle(volume: KubeObject | undefined): string {
 
 describe("cluster upgrade example", () => {
   it("moves every workload to the upgraded cluster, volumes from snapshots, skipping what is already there", async () => {
-    const { old, upgraded, backup, restore, upgradedInstance, firstBackupOfUpgraded, oldInstance } = await run();
+    const { old, upgraded, backup, plan, restore, upgradedInstance, firstBackupOfUpgraded, oldInstance } = await run();
     expect(backup.status).toBe("CompletedWithWarnings"); // the Azure Files volume cannot be snapshotted
     expect(restore.errorDetails ?? []).toEqual([]);
     expect(restore.status).toBe("CompletedWithWarnings"); // its claim comes back without data
@@ -30,9 +30,14 @@ describe("cluster upgrade example", () => {
 
     // What the new cluster had is skipped and left as it was.
     const items = restore.extendedInfo.itemResults as RestoreItemResult[];
-    expect(items.filter((item) => item.outcome === "Skipped").map((item) => `${item.kind} ${item.name}`).sort()).toEqual(["Service kubernetes", "StorageClass managed-csi"]);
+    expect(items.filter((item) => item.outcome === "Skipped").map((item) => `${item.kind} ${item.name}`).sort()).toEqual(["Namespace default", "Service kubernetes", "StorageClass managed-csi"]);
     expect((await upgraded.get(STORAGE_CLASSES, "managed-csi"))?.parameters).toEqual({ skuname: "StandardSSD_ZRS" });
     expect(await upgraded.get(STORAGE_CLASSES, "azurefile-csi")).toBeDefined();
+
+    // The plan foretold every item's outcome, the custom resource of a CRD not yet there included.
+    const key = (item: RestoreItemResult) => `${item.kind} ${item.namespace ?? ""}/${item.name} ${item.outcome}`;
+    expect(plan.items.map(key).sort()).toEqual(items.map(key).sort());
+    expect(plan.counts).toMatchObject({ failed: 0, skipped: 3 });
 
     // The database's volume is a new disk holding the bytes of the old one.
     const oldClaim = await old.get(CLAIMS, "data-postgres-0", { namespace: "shop" });

@@ -6,7 +6,7 @@
 //
 //   npm run build && node examples/cluster-upgrade/cluster-upgrade.ts
 import { fileURLToPath } from "node:url";
-import { BackupVault, type BackupInstance, type BackupJob, type ResourceRef } from "@kbackup/core";
+import { BackupVault, type BackupInstance, type BackupJob, type RestorePlan, type ResourceRef } from "@kbackup/core";
 import { MemoryCluster, MemoryObjectStore, MemorySnapshotProvider } from "@kbackup/adapter-memory";
 import { SAMPLE_CLUSTER_IDENTITY, sampleCluster } from "@kbackup/testing";
 
@@ -19,6 +19,8 @@ export interface ClusterUpgradeResult {
   old: MemoryCluster;
   upgraded: MemoryCluster;
   backup: BackupJob;
+  /** What the restore would do, item by item, computed before it with nothing written. */
+  plan: RestorePlan;
   restore: BackupJob;
   /** The new cluster's instance and its first backup. */
   upgradedInstance: BackupInstance;
@@ -59,7 +61,7 @@ async function upgradedCluster(): Promise<MemoryCluster> {
 
 /**
  * Backs up the whole sample cluster (every namespace but the system ones, cluster-scoped objects,
- * volume snapshots), restores it into the upgraded cluster, then moves protection.
+ * volume snapshots), plans and runs the restore into the upgraded cluster, then moves protection.
  */
 export async function run(options: RunOptions = {}): Promise<ClusterUpgradeResult> {
   const log = options.log ?? (() => {});
@@ -84,6 +86,9 @@ export async function run(options: RunOptions = {}): Promise<ClusterUpgradeResul
   // The same snapshots, restored into the new cluster: a cloud's disk snapshots reach any cluster of the subscription.
   const restoreOptions = { targetCluster: upgraded, targetSnapshotProvider: snapshots.forCluster(upgraded) };
   const criteria = { conflictPolicy: "Skip", persistentVolumeRestoreMode: "RestoreWithVolumeData" };
+  const plan = await oldInstance.planRestore(recoveryPointId, criteria, restoreOptions);
+  log(`plan: ${JSON.stringify(plan.counts)}`);
+  for (const item of plan.items.filter((planned) => planned.outcome !== "Created")) log(`  ${item.outcome} ${item.kind} ${item.namespace ?? ""}/${item.name}: ${item.reason}`);
   const restore = await oldInstance.restore(recoveryPointId, criteria, restoreOptions);
   log(`restore into ${upgraded.identity.name}: ${restore.status}, ${JSON.stringify(restore.extendedInfo.counts)}`);
   for (const warning of restore.warningDetails ?? []) log(`  warning: ${warning.message}`);
@@ -100,7 +105,7 @@ export async function run(options: RunOptions = {}): Promise<ClusterUpgradeResul
   log(`first backup of ${upgraded.identity.name}: ${firstBackupOfUpgraded.status}`);
   await oldInstance.stopProtection();
   log(`${oldInstance.name}: ${oldInstance.currentProtectionState}`);
-  return { old, upgraded, backup, restore, upgradedInstance, firstBackupOfUpgraded, oldInstance };
+  return { old, upgraded, backup, plan, restore, upgradedInstance, firstBackupOfUpgraded, oldInstance };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
