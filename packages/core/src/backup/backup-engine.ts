@@ -1,6 +1,6 @@
 import { KBackupError, throwIfAborted } from "../errors.js";
 import { sha256Hex } from "../util/sha256.js";
-import { planBackupHooks, resolveHookReferences, withBackupHooks } from "../hooks/index.js";
+import { planBackupHooks, resolveHookReferences, withBackupHooks, type PodBackupHooks } from "../hooks/index.js";
 import { ResourceArchiveWriter } from "../archive/resource-archive-writer.js";
 import { groupResourceOf, type ApiResource, type KubeObject } from "../kube/types.js";
 import type { ClusterClient } from "../ports/cluster-client.js";
@@ -109,7 +109,8 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     const usedCustomResources = new Set<string>();
     const usedNamespaces = new Set<string>();
     const persistentVolumes: KubeObject[] = [];
-    const pods: KubeObject[] = [];
+    // Planned pod by pod as they stream by, so that only the pods with hooks are held until the snapshots.
+    const podHooks: PodBackupHooks[] = [];
 
     progress.phase = "collecting";
     for (const resource of backupOrder(discovered.filter(isBackedUpResourceType))) {
@@ -145,7 +146,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
             if (typeof volumeName === "string" && volumeName) claimedVolumes.add(volumeName);
           }
           if (groupResource === "persistentvolumes") persistentVolumes.push(object);
-          if (groupResource === "pods") pods.push(object);
+          if (groupResource === "pods") podHooks.push(...planBackupHooks(hooks, [object]));
           // Any grouped type may be served by a CRD, whose name is its group-resource; only CRDs that exist are matched.
           if (resource.group !== "") usedCustomResources.add(groupResource);
         }
@@ -180,7 +181,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
       }
     };
     // Pre hooks freeze every matching pod, the volumes are snapshotted, post hooks thaw at once.
-    const hookOutcome = await withBackupHooks(cluster, planBackupHooks(hooks, pods), snapshotVolumes, { ...(abortSignal ? { abortSignal } : {}), logger });
+    const hookOutcome = await withBackupHooks(cluster, podHooks, snapshotVolumes, { ...(abortSignal ? { abortSignal } : {}), logger });
     for (const message of hookOutcome.warnings) warn(message);
     if (hookOutcome.failures.length > 0) {
       const failure = hookOutcome.failures[0]!;
