@@ -42,6 +42,8 @@ for (const dir of readdirSync(join(root, "packages"))) {
   const cwd = join(root, "packages", dir);
   check(`publint ${dir}`, bin("publint"), ["--strict", cwd]);
   check(`are-the-types-wrong ${dir}`, bin("attw"), ["--pack", cwd, "--profile", "esm-only", "--quiet"]);
+  // The committed report in api-reports/ must match: a public API change shows in review (`npm run api:update`).
+  check(`API report ${dir}`, bin("api-extractor"), ["run", "--config", join(cwd, "api-extractor.json")]);
 }
 
 check("API reference (typedoc)", bin("typedoc"), ["--logLevel", "Error"]);
