@@ -139,3 +139,52 @@ describe("a backup whose manifest write fails", () => {
     expect(manifest.volumeSnapshots.length).toBeGreaterThan(0);
   });
 });
+
+describe("a backup aborted late", () => {
+  it("while snapshotting removes the snapshots it took and everything it wrote", async () => {
+    const store = new MemoryObjectStore();
+    const controller = new AbortController();
+    const backup = await request(store, {
+      parameters: parseBackupDatasourceParameters({ includedNamespaces: ["shop", "analytics"] }),
+      abortSignal: controller.signal,
+      onProgress: (progress) => {
+        if (progress.snapshotsTaken === 1) controller.abort();
+      },
+    });
+    await expect(runBackup(backup)).rejects.toMatchObject({ code: "Aborted" });
+    expect(backup.provider.listSnapshots()).toEqual([]);
+    expect(await keysOf(store)).toEqual([]);
+  });
+
+  it("while the manifest is written leaves no manifest, archive or snapshot", async () => {
+    const inner = new MemoryObjectStore();
+    const controller = new AbortController();
+    const store = withPut(inner, async (key, body, options) => {
+      if (key.endsWith("manifest.json")) controller.abort();
+      return inner.put(key, body, options);
+    });
+    const backup = await request(store, { abortSignal: controller.signal });
+    await expect(runBackup(backup)).rejects.toMatchObject({ code: "Aborted" });
+    expect(backup.provider.listSnapshots()).toEqual([]);
+    expect(await keysOf(inner)).toEqual([]);
+  });
+
+  it("keeps its marker when the archive cannot be removed, for the next collection to find", async () => {
+    const inner = new MemoryObjectStore();
+    const store: ObjectStore = {
+      ...withPut(inner, async (key, body, options) => {
+        if (key.endsWith("manifest.json")) throw new KBackupError("Unavailable", "The store is down.");
+        return inner.put(key, body, options);
+      }),
+      delete: async (key, options) => {
+        if (isArchive(key)) throw new KBackupError("Unavailable", "The store is down.");
+        return inner.delete(key, options);
+      },
+    };
+    const backup = await request(store);
+    await expect(runBackup(backup)).rejects.toMatchObject({ code: "Unavailable" });
+    const keys = recoveryPointKeys("", backup.recoveryPointId);
+    expect((await keysOf(inner)).sort()).toEqual([keys.archive, keys.inProgress].sort());
+    expect(backup.provider.listSnapshots()).toEqual([]);
+  });
+});
