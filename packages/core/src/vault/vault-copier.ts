@@ -44,7 +44,7 @@ export interface VaultCopyInfo {
   volumeSnapshots: VolumeSnapshotRecord[];
   /** True when the copy holds every volume's bytes; absent when it keeps only the snapshot references above. */
   holdsVolumeData?: boolean;
-  /** What making the copy moved, when the copier tells. */
+  /** What making the copy moved: on the info `copy` returns, when the copier tells. */
   transfer?: VaultCopyTransfer;
 }
 
