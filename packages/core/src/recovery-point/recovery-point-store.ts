@@ -19,7 +19,8 @@ export async function readManifest(store: ObjectStore, instancePrefix: string, r
 
 /**
  * The committed recovery points of an instance, oldest first, from their summaries (a summary
- * missing after a crash is rebuilt from the manifest). Folders without a manifest are not listed.
+ * missing after a crash, or damaged, is rebuilt from the manifest). Folders without a manifest are
+ * not listed.
  */
 export function listRecoveryPointSummaries(store: ObjectStore, instancePrefix: string, abortSignal?: AbortSignal): PagedAsyncIterableIterator<RecoveryPointSummary> {
   const folder = instancePrefix + RECOVERY_POINTS_FOLDER;
@@ -38,8 +39,9 @@ export function listRecoveryPointSummaries(store: ObjectStore, instancePrefix: s
       if (!names.has(MANIFEST_FILE)) continue;
       const keys = recoveryPointKeys(instancePrefix, id);
       const summary = names.has(SUMMARY_FILE) ? await store.get(keys.summary, { abortSignal }) : undefined;
-      if (summary) {
-        items.push(JSON.parse(new TextDecoder().decode(summary.body)) as RecoveryPointSummary);
+      const parsed = summary ? parseSummary(summary.body) : undefined;
+      if (parsed) {
+        items.push(parsed);
       } else {
         const rebuilt = summarize(await readManifest(store, instancePrefix, id, abortSignal));
         await store.put(keys.summary, new TextEncoder().encode(JSON.stringify(rebuilt)), { contentType: "application/json" }).catch(() => undefined);
@@ -48,6 +50,16 @@ export function listRecoveryPointSummaries(store: ObjectStore, instancePrefix: s
     }
     return { items, ...(page.value.continuationToken ? { continuationToken: page.value.continuationToken } : {}) };
   });
+}
+
+/** A stored summary, or undefined when it is damaged (the manifest is then read instead). */
+function parseSummary(bytes: Uint8Array): RecoveryPointSummary | undefined {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(bytes)) as Partial<RecoveryPointSummary> | null;
+    return typeof value?.recoveryPointId === "string" ? (value as RecoveryPointSummary) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
