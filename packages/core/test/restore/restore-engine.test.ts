@@ -283,3 +283,14 @@ describe("custom resources whose CRD the restore creates", () => {
     expect(find(outcome.items, "ConfigMap", "kube-root-ca.crt")).toMatchObject([{ outcome: "Created" }]);
   });
 });
+
+describe("a namespace mapped to another name", () => {
+  it("carries the name label of its new name, so that namespace selectors find it", async () => {
+    const from = await backup({ includedNamespaces: ["shop"], snapshotVolumes: false });
+    const target = new MemoryCluster({ identity: { name: "target" } });
+    await restore(from, target, { namespaceMappings: { shop: "shop-copy" }, persistentVolumeRestoreMode: "RestoreWithoutVolumeData" });
+    expect((await target.get(NAMESPACES, "shop-copy"))?.metadata.labels?.["kubernetes.io/metadata.name"]).toBe("shop-copy");
+    const again = await restore(from, target, { namespaceMappings: { shop: "shop-copy" }, conflictPolicy: "Patch", persistentVolumeRestoreMode: "RestoreWithoutVolumeData" });
+    expect(find(again.items, "Namespace", "shop-copy")).toMatchObject([{ outcome: "Skipped", reason: "It already exists with the backed-up values." }]);
+  });
+});
