@@ -6,6 +6,7 @@ import { jobsCommand } from "./commands/jobs.js";
 import { listCommand } from "./commands/list.js";
 import { reportCommand } from "./commands/report.js";
 import { planRestoreCommand, restoreCommand } from "./commands/restore.js";
+import { validateBackupCommand, validateRestoreCommand } from "./commands/validate.js";
 import { verifyCommand } from "./commands/verify.js";
 import type { ExitCode } from "./exit-codes.js";
 import { listOption, repeatedOption } from "./option-values.js";
@@ -67,23 +68,26 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       .option("--label-selector <selector>", "only objects matching this label selector (repeatable: any may match)", repeatedOption)
       .option("--no-cluster-resources", "leave out cluster-scoped resources");
 
-  selection(
-    program
-      .command("backup")
-      .description("protect the context's cluster (on first use) and take a backup now")
+  // What `backup` and `validate backup` share: the selection, the instance and what a first backup makes.
+  const backupOptions = (command: Command) =>
+    selection(command)
       .option("--instance <name>", "the backup instance (default: the cluster's name)")
       .option("--no-snapshot-volumes", "back up persistent volumes without their data")
       .option("--policy <name>", "on first use, the vault policy to schedule and retain backups (`default`: Azure's default AKS policy)")
-      .option("--tag <key=value>", "a tag for the recovery point (repeatable)", repeatedOption)
       .option("--redundancy <type>", "on vault creation: LocallyRedundant, ZoneRedundant or GeoRedundant")
       .option("--soft-delete <state>", "on vault creation: Off, On or AlwaysOn")
-      .option("--immutability <state>", "on vault creation: Disabled, Unlocked or Locked"),
-  ).action(run(backupCommand));
+      .option("--immutability <state>", "on vault creation: Disabled, Unlocked or Locked");
 
-  const restoreOptions = (command: Command) =>
-    selection(command)
-      .option("--instance <name>", "the backup instance (default: the vault's only one)")
-      .option("--recovery-point <id>", "the recovery point (default: latest)")
+  backupOptions(program.command("backup").description("protect the context's cluster (on first use) and take a backup now"))
+    .option("--tag <key=value>", "a tag for the recovery point (repeatable)", repeatedOption)
+    .option("--skip-validation", "protect even when the preflight checks find errors")
+    .action(run(backupCommand));
+
+  // What `restore`, `plan-restore` and `validate restore` share: what to restore, and where to.
+  const restoreOptions = (command: Command, recoveryPointOption: boolean) => {
+    selection(command).option("--instance <name>", "the backup instance (default: the vault's only one)");
+    if (recoveryPointOption) command.option("--recovery-point <id>", "the recovery point (default: latest)");
+    return command
       .option("--target-kubeconfig <path>", "the kubeconfig of the cluster to restore into (default: --kubeconfig)")
       .option("--target-context <name>", "its context (default: --context)")
       .option("--namespace-mapping <from=to>", "restore a namespace under another name (repeatable, or comma-separated)", repeatedOption)
@@ -91,9 +95,24 @@ export function buildProgram(io: CliIo, setExitCode: (code: ExitCode) => void): 
       .option("--no-volume-data", "restore persistent volumes without their data")
       .option("--data-store <store>", "OperationalStore or VaultStore (default: the operational copy while it exists)")
       .option("--snapshot-namespace <name>", "where the CSI provider stages restored volumes (default: kube-system)");
+  };
 
-  restoreOptions(program.command("restore").description("restore a recovery point into a cluster")).action(run(restoreCommand));
-  restoreOptions(program.command("plan-restore").description("show what a restore would do with each object, writing nothing")).action(run(planRestoreCommand));
+  restoreOptions(program.command("restore").description("restore a recovery point into a cluster"), true)
+    .option("--skip-validation", "restore even when the preflight checks find errors")
+    .action(run(restoreCommand));
+  restoreOptions(program.command("plan-restore").description("show what a restore would do with each object, writing nothing"), true).action(run(planRestoreCommand));
+
+  const validate = program
+    .command("validate")
+    .description("run the preflight checks of a backup or a restore, changing nothing; exit 1 when one finds an error");
+  backupOptions(validate.command("backup").description("the checks of `kbackup backup` with the same options: of the instance, or of protecting the cluster")).action(run(validateBackupCommand));
+  restoreOptions(
+    validate
+      .command("restore")
+      .description("the checks of `kbackup restore` of a recovery point with the same options")
+      .argument("<recoveryPointId>", "the recovery point, or latest"),
+    false,
+  ).action(run(validateRestoreCommand));
 
   program
     .command("list")

@@ -47,6 +47,11 @@ export class Session {
     return this.options.progress !== false && this.options.json !== true && this.io.stdout.isTTY === true;
   }
 
+  /** How wide a line of a table may be: the terminal's width, else 100 columns. */
+  get width(): number {
+    return Math.max(60, this.io.stdout.columns ?? 100);
+  }
+
   /** The store `--store` (or `KBACKUP_STORE`) names. */
   store(): Promise<ObjectStore> {
     this.storePromise ??= openStore(this.options.store ?? this.io.env.KBACKUP_STORE ?? "", this.io.cwd, this.io.env, this.options.connectionString);
@@ -80,21 +85,14 @@ export class Session {
    * @throws NotFound, with what to do, when the store has no such vault and none is to be made.
    */
   async openVault(options: VaultOpenOptions = {}): Promise<BackupVault> {
-    const store = await this.store();
+    const found = await this.findVault(options);
+    if (found) return found;
     const name = this.options.vault;
-    const bindings: VaultBindings = {
-      operationalStores: { default: store },
-      ...(options.cluster ? { clusters: [options.cluster] } : {}),
-      ...(options.snapshotProvider ? { snapshotProviders: (reference) => (reference.cluster.name === options.cluster?.identity.name ? options.snapshotProvider : undefined) } : {}),
-    };
-    try {
-      return await BackupVault.open(store, { name, ...bindings });
-    } catch (error) {
-      if (!isKBackupError(error, "NotFound") || error.field !== "name") throw error;
-      if (!options.createWith) {
-        throw new KBackupError("NotFound", `The store holds no vault named ${name}: \`kbackup backup\` makes it on first use (or pass the --vault that holds your backups).`, { field: "--vault", cause: error });
-      }
+    if (!options.createWith) {
+      throw new KBackupError("NotFound", `The store holds no vault named ${name}: \`kbackup backup\` makes it on first use (or pass the --vault that holds your backups).`, { field: "--vault" });
     }
+    const store = await this.store();
+    const bindings = this.bindings(store, options);
     try {
       return await BackupVault.create(store, { name, ...options.createWith, ...bindings });
     } catch (error) {
@@ -102,6 +100,30 @@ export class Session {
       if (isKBackupError(error, "AlreadyExists")) return BackupVault.open(store, { name, ...bindings });
       throw error;
     }
+  }
+
+  /**
+   * Opens the vault `--vault` names in the store, as {@link openVault} does; undefined when the store
+   * has none (nothing is made).
+   */
+  async findVault(options: Omit<VaultOpenOptions, "createWith"> = {}): Promise<BackupVault | undefined> {
+    const store = await this.store();
+    try {
+      return await BackupVault.open(store, { name: this.options.vault, ...this.bindings(store, options) });
+    } catch (error) {
+      if (isKBackupError(error, "NotFound") && error.field === "name") return undefined;
+      throw error;
+    }
+  }
+
+  /** What the vault is given to find its instances' live objects: the store, and this command's cluster. */
+  private bindings(store: ObjectStore, options: Omit<VaultOpenOptions, "createWith">): VaultBindings {
+    const { cluster, snapshotProvider } = options;
+    return {
+      operationalStores: { default: store },
+      ...(cluster ? { clusters: [cluster] } : {}),
+      ...(snapshotProvider ? { snapshotProviders: (reference) => (reference.cluster.name === cluster?.identity.name ? snapshotProvider : undefined) } : {}),
+    };
   }
 
   /** A backup center over the vault, read. */

@@ -7,12 +7,12 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `kbackup` in this process with captured output, as a terminal would when `tty` is set. */
-export async function kbackup(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string; tty?: boolean } = {}): Promise<CliRun> {
+/** Runs `kbackup` in this process with captured output, as a terminal (of `columns`, 120 by default) would when `tty` is set. */
+export async function kbackup(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string; tty?: boolean; columns?: number } = {}): Promise<CliRun> {
   let stdout = "";
   let stderr = "";
   const io: CliIo = {
-    stdout: { write: (text: string) => (stdout += text), isTTY: options.tty ?? false, columns: 120 },
+    stdout: { write: (text: string) => (stdout += text), isTTY: options.tty ?? false, columns: options.columns ?? 120 },
     stderr: { write: (text: string) => (stderr += text) },
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),

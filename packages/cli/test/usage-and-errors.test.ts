@@ -64,7 +64,7 @@ describe("bad usage exits 64 and says what to do", () => {
   it("prints help, exiting 0", async () => {
     const run = await kbackup(["--help"]);
     expect(run.code).toBe(0);
-    for (const command of ["backup", "restore", "plan-restore", "list", "jobs", "verify", "report", "cost"]) expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
+    for (const command of ["backup", "restore", "plan-restore", "validate", "list", "jobs", "verify", "report", "cost"]) expect(run.stdout).toMatch(new RegExp(`^  ${command}\\b`, "m"));
     expect(run.stdout).toContain("AZURE_STORAGE_CONNECTION_STRING");
     expect(run.stdout).toContain("64 bad usage");
   });

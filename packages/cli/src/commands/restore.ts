@@ -1,5 +1,6 @@
 import { collect, invalidArgument, type BackupInstance, type ClusterClient, type RestoreItemResult, type RestoreOptions, type SnapshotProvider } from "@kbackup/core";
 import { EXIT_CODES, exitCodeOfStatus, type ExitCode } from "../exit-codes.js";
+import { findingsReport, printRefusal, refusedFindings } from "../findings-report.js";
 import { chooseInstance } from "../instance-choice.js";
 import { choiceOption, mappingOption } from "../option-values.js";
 import { ProgressBar } from "../progress-bar.js";
@@ -24,6 +25,7 @@ export interface RestoreCommandOptions {
   clusterResources?: boolean;
   dataStore?: string;
   snapshotNamespace?: string;
+  skipValidation?: boolean;
 }
 
 /** Azure's `KubernetesClusterRestoreCriteria` from the options. */
@@ -51,14 +53,22 @@ async function recoveryPointOf(instance: BackupInstance, requested: string | und
   return latest.recoveryPointId;
 }
 
-interface Prepared {
+/** A restore as the options ask for it: the instance, the recovery point, the criteria and where to. */
+export interface PreparedRestore {
   instance: BackupInstance;
   recoveryPointId: string;
   criteria: Record<string, unknown>;
-  options: RestoreOptions;
+  /** The target cluster (and its snapshot provider, and the data store) as `restore` takes them. */
+  options: RestoreOptions & { targetCluster: ClusterClient };
 }
 
-async function prepare(session: Session, options: RestoreCommandOptions): Promise<Prepared> {
+/**
+ * Reads the restore options, opens the target cluster and the vault, and picks the instance and the
+ * recovery point (`latest`: the newest completed one).
+ * @throws InvalidArgument for a bad option, no instance to choose, or no recovery point to restore;
+ *   NotFound when the store holds no such vault.
+ */
+export async function prepareRestore(session: Session, options: RestoreCommandOptions): Promise<PreparedRestore> {
   const criteria = restoreCriteria(options);
   const dataStore = options.dataStore ? choiceOption("--data-store", options.dataStore, ["OperationalStore", "VaultStore"] as const) : undefined;
   const target: ClusterClient = await session.cluster(options.targetKubeconfig ?? session.options.kubeconfig, options.targetContext ?? session.options.context);
@@ -76,17 +86,25 @@ function itemName(item: RestoreItemResult): string {
 /**
  * `kbackup restore`: restores a recovery point (the latest by default) of an instance into the
  * cluster of `--target-kubeconfig`/`--target-context` (the global kubeconfig and context by default).
- * Exit 0 Completed, 2 CompletedWithWarnings, 1 Failed.
+ * Exit 0 Completed, 2 CompletedWithWarnings, 1 Failed or refused by the preflight checks (unless
+ * `--skip-validation`).
  */
 export async function restoreCommand(session: Session, options: RestoreCommandOptions): Promise<ExitCode> {
-  const prepared = await prepare(session, options);
+  const prepared = await prepareRestore(session, options);
   const bar = new ProgressBar(session.io, session.showsProgress);
   let job;
   try {
     job = await prepared.instance.restore(prepared.recoveryPointId, prepared.criteria, {
       ...prepared.options,
+      ...(options.skipValidation ? { skipValidation: true } : {}),
       onProgress: (progress) => bar.update("restoring", progress.itemsProcessed, progress.itemsConsidered, progress.currentResourceType ?? ""),
     });
+  } catch (error) {
+    const findings = refusedFindings(error);
+    if (!findings) throw error;
+    const target = prepared.options.targetCluster.identity.name;
+    const report = findingsReport({ operation: "restore", check: "validateRestore", instance: prepared.instance.name, cluster: target, recoveryPointId: prepared.recoveryPointId }, findings);
+    return printRefusal(session, `Restoring recovery point ${prepared.recoveryPointId} of ${prepared.instance.name} into ${target}`, report);
   } finally {
     bar.done();
   }
@@ -101,7 +119,7 @@ export async function restoreCommand(session: Session, options: RestoreCommandOp
 
 /** `kbackup plan-restore`: what a restore would do with each item, writing nothing. Exit 0, or 2 with warnings. */
 export async function planRestoreCommand(session: Session, options: RestoreCommandOptions): Promise<ExitCode> {
-  const prepared = await prepare(session, options);
+  const prepared = await prepareRestore(session, options);
   const plan = await prepared.instance.planRestore(prepared.recoveryPointId, prepared.criteria, prepared.options);
   if (session.options.json) {
     session.printJson(plan);
