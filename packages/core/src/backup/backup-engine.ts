@@ -16,6 +16,13 @@ import { listAll } from "./list-all.js";
 import { DEPENDENT_TYPES, backupOrder, isBackedUpResourceType } from "./backup-order.js";
 import { claimOf, volumeTypeOf } from "./volume-types.js";
 
+/**
+ * How often a running backup rewrites its in-progress marker, so that a collection of abandoned
+ * recovery points (which goes by the marker's age) never takes it for dead: well inside the
+ * vault's abandonment window.
+ */
+export const MARKER_REFRESH_INTERVAL_IN_MS = 5 * 60 * 1000;
+
 /** Progress of a running backup, reported as it goes. */
 export interface BackupProgress {
   phase: "discovering" | "collecting" | "snapshotting" | "committing";
@@ -75,6 +82,16 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
   let manifestAttempted = false;
   const channel = new ByteChannel();
   let upload: Promise<unknown> | undefined;
+  // Marker writes go one after the other, each with the snapshots known when it starts, so that a
+  // late write never puts back an older list.
+  let markerWrites: Promise<unknown> = Promise.resolve();
+  const heartbeat = new AbortController();
+  let beating: Promise<void> = Promise.resolve();
+  const stopHeartbeat = async () => {
+    heartbeat.abort();
+    await beating;
+    await markerWrites.catch(() => undefined);
+  };
 
   try {
     report();
@@ -83,12 +100,20 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     // Hook references are resolved before anything is written: a missing one fails the backup at once.
     const hooks = await resolveHookReferences(cluster, parameters.backupHookReferences ?? [], "BackupHook", { abortSignal });
     const marker = () => ({ recoveryPointId: request.recoveryPointId, startTime: startTime.toISOString(), snapshots: snapshots.map((s) => s.snapshotHandle) });
+    const writeMarker = () => (markerWrites = markerWrites.catch(() => undefined).then(() => store.put(keys.inProgress, json(marker()), { abortSignal })));
     // The marker is gone once a recovery point commits, so only its manifest tells that the id is taken.
     if (await store.head(keys.manifest, { abortSignal })) {
       throw new KBackupError("AlreadyExists", `There is already a recovery point ${request.recoveryPointId}.`, { field: "recoveryPointId" });
     }
     await store.put(keys.inProgress, json(marker()), { ifNoneMatch: "*", abortSignal, contentType: "application/json" });
     markerWritten = true;
+    beating = (async () => {
+      for (;;) {
+        await clock.sleep(MARKER_REFRESH_INTERVAL_IN_MS, { abortSignal: heartbeat.signal });
+        // A missed beat is made up by the next one.
+        await writeMarker().catch(() => undefined);
+      }
+    })().catch(() => undefined);
 
     archiveStarted = true;
     upload = store.put(keys.archive, channel, { ifNoneMatch: "*", abortSignal, contentType: "application/gzip" });
@@ -175,7 +200,7 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
         });
         snapshots.push(record);
         // Recorded at once, so that a crash before the commit leaves the handle for collection.
-        await store.put(keys.inProgress, json(marker()), { abortSignal });
+        await writeMarker();
         progress.snapshotsTaken++;
         report();
       }
@@ -222,12 +247,14 @@ export async function runBackup(request: BackupRequest): Promise<BackupOutcome> 
     throwIfAborted(abortSignal);
     manifestAttempted = true;
     await store.put(keys.manifest, json(manifest), { ifNoneMatch: "*", abortSignal, contentType: "application/json" });
+    await stopHeartbeat();
     // Past the commit marker nothing may undo the recovery point: the rest is best effort.
     await store.put(keys.summary, json(summarize(manifest)), { contentType: "application/json" }).catch(() => undefined);
     await store.delete(keys.inProgress).catch(() => undefined);
     return { manifest, keys };
   } catch (error) {
     channel.fail(error);
+    await stopHeartbeat();
     await upload?.catch(() => undefined);
     // Without its marker the folder is another run's (or nothing was written): it is not ours to clean.
     if (markerWritten) await discardUncommitted(store, keys, { archiveStarted, manifestAttempted }, snapshots, request.snapshotProvider, logger);
