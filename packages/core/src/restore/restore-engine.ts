@@ -1,4 +1,4 @@
-import { KBackupError, isKBackupError, throwIfAborted } from "../errors.js";
+import { KBackupError, invalidArgument, isKBackupError, throwIfAborted } from "../errors.js";
 import { sha256Hex } from "../util/sha256.js";
 import { readArchiveMembers } from "../archive/archive-reader.js";
 import { apiVersionOf, groupResourceOf, parseApiVersion, type ApiResource, type KubeObject, type ResourceRef } from "../kube/types.js";
@@ -74,9 +74,14 @@ const CRD_ESTABLISHED_POLL_IN_MS = 1_000;
  * objects are skipped or patched by the conflict policy, never deleted. Claims bring their
  * volumes (new ones from snapshots, or dynamically provisioned), namespaces and CRDs come first.
  * Item failures are recorded, not thrown; only a damaged recovery point, an abort or an
- * unreachable target end the restore early.
+ * unreachable target end the restore early. A `concurrency` that is not a whole number of at
+ * least 1 is InvalidArgument, before anything is read or written.
  */
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
+  const { concurrency } = request;
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) {
+    throw invalidArgument("concurrency", `must be a whole number of at least 1, got ${concurrency}`);
+  }
   return new RestoreRun(request).run();
 }
 

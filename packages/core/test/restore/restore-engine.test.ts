@@ -294,3 +294,12 @@ describe("a namespace mapped to another name", () => {
     expect(find(again.items, "Namespace", "shop-copy")).toMatchObject([{ outcome: "Skipped", reason: "It already exists with the backed-up values." }]);
   });
 });
+
+describe("restore arguments", () => {
+  it.each([0, -1, 1.5, Number.POSITIVE_INFINITY, Number.NaN])("refuses a concurrency of %s as InvalidArgument before writing anything", async (concurrency) => {
+    const from = await backup({ includedNamespaces: ["blog"], snapshotVolumes: false });
+    const target = new MemoryCluster({ identity: { name: "target" } });
+    await expect(restore(from, target, {}, { concurrency })).rejects.toMatchObject({ name: "KBackupError", code: "InvalidArgument", field: "concurrency" });
+    expect(await collect(target.list(NAMESPACES))).toHaveLength(0);
+  });
+});
