@@ -60,7 +60,9 @@ export interface BackupOutcome {
  * Backs up a cluster into a new recovery point: discover, select, list in pages, stream every
  * selected object into the archive, snapshot the volumes (hooks around them), then write the
  * manifest as the commit marker. On any failure or abort, what was written and every snapshot
- * taken are removed before the error is rethrown, so no recovery point appears.
+ * taken are removed before the error is rethrown, so no recovery point appears (a manifest that
+ * cannot be removed keeps all it names). Rejects with AlreadyExists, touching nothing, when the id
+ * names a committed recovery point or one that another backup is writing.
  */
 export async function runBackup(request: BackupRequest): Promise<BackupOutcome> {
   const clock = request.clock ?? systemClock;
