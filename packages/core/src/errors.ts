@@ -16,8 +16,10 @@ export const KBACKUP_ERROR_CODES = [
   "Unavailable",
 ] as const;
 
+/** One of {@link KBACKUP_ERROR_CODES}: what kind of failure a {@link KBackupError} is. */
 export type KBackupErrorCode = (typeof KBACKUP_ERROR_CODES)[number];
 
+/** Options of the {@link KBackupError} constructor: what the error is about, beyond its code and message. */
 export interface KBackupErrorOptions {
   /** The underlying error, kept for diagnosis. */
   cause?: unknown;

@@ -52,6 +52,7 @@ export class AlertListeners {
     return () => void this.listeners.delete(entry);
   }
 
+  /** Tells every listener `alert`, in the order they were added; a listener that throws is logged and the others are still told. */
   emit(alert: JobAlert): void {
     for (const listener of this.listeners) {
       try {

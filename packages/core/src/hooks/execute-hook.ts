@@ -15,6 +15,7 @@ import {
 import { tailOfText } from "./output-tail.js";
 import { podContainerNames, podLocation, podPhase, type PodLocation } from "./pod-facts.js";
 
+/** Options of {@link executeHook}. */
 export interface ExecuteHookOptions extends OperationOptions {
   /** Measures durations and times out hooks; the system clock by default. */
   clock?: Clock;

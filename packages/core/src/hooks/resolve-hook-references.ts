@@ -11,6 +11,7 @@ export interface HookReference {
   namespace: string;
 }
 
+/** Options of {@link resolveHookReferences}. */
 export interface ResolveHookReferencesOptions extends OperationOptions {}
 
 /**

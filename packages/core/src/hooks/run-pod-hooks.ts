@@ -5,6 +5,7 @@ import { executeHook, type ExecuteHookOptions } from "./execute-hook.js";
 import type { HookExecutionRecord, HookPhase, PodHook } from "./hook-model.js";
 import { podLocation, type PodLocation } from "./pod-facts.js";
 
+/** Options of {@link runPodHooks}. */
 export interface RunPodHooksOptions extends ExecuteHookOptions {
   /** Where warnings and hook outcomes are logged; silent by default. */
   logger?: Logger;

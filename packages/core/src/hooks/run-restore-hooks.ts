@@ -6,6 +6,7 @@ import { hookParallelism } from "./hook-parallelism.js";
 import { planRestoreHooks } from "./hook-plan.js";
 import { runPodHooks, type RunPodHooksOptions } from "./run-pod-hooks.js";
 
+/** Options of {@link runRestoreHooks}. */
 export interface RunRestoreHooksOptions extends RunPodHooksOptions {
   /** Pods whose hooks run at the same time; `DEFAULT_HOOK_PARALLELISM` (8) by default. */
   parallelism?: number;

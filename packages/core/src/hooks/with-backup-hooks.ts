@@ -5,6 +5,7 @@ import { hookParallelism } from "./hook-parallelism.js";
 import type { PodBackupHooks } from "./hook-plan.js";
 import { runPodHooks, type RunPodHooksOptions } from "./run-pod-hooks.js";
 
+/** Options of {@link withBackupHooks}. */
 export interface WithBackupHooksOptions extends RunPodHooksOptions {
   /** Pods whose hooks run at the same time; `DEFAULT_HOOK_PARALLELISM` (8) by default. */
   parallelism?: number;

@@ -1,6 +1,7 @@
 /** A job's state, with Azure's names. */
 export type JobStatus = "InProgress" | "Completed" | "CompletedWithWarnings" | "Failed" | "Cancelled";
 
+/** What a job does: a backup, a restore, or a restore's plan (`PlanRestore`, which writes nothing to the cluster). */
 export type JobOperation = "Backup" | "Restore" | "PlanRestore";
 
 /** An error or warning on a job, shaped like Azure's `UserFacingError`. */
@@ -36,6 +37,7 @@ export interface BackupJob {
   extendedInfo: JobExtendedInfo;
 }
 
+/** A job's details beyond its summary (Azure's `JobExtendedInfo`): the recovery point, per-item and hook results, counts. */
 export interface JobExtendedInfo {
   recoveryPointId?: string;
   recoveryPointTime?: string;

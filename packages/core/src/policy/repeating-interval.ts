@@ -68,8 +68,10 @@ export function checkRepeatingInterval(text: string, field: string): { interval?
 }
 
 /**
- * Parses one entry of `repeatingTimeIntervals` (see {@link checkRepeatingInterval}).
- * @throws InvalidArgument naming `field` and listing every fault.
+ * Parses one entry of `repeatingTimeIntervals`: `R/<start>/<period>` (a count after `R` is accepted
+ * and ignored), `start` an ISO 8601 date-time with an offset and `period` one of
+ * {@link BACKUP_FREQUENCIES}.
+ * @throws InvalidArgument naming `field` and listing every fault (start and period are checked independently).
  */
 export function parseRepeatingInterval(text: string, field: string): RepeatingInterval {
   const { interval, faults } = checkRepeatingInterval(text, field);

@@ -3,6 +3,7 @@ import type { OperationOptions } from "./options.js";
 
 /** Time, injected so that schedules, retention and timeouts can be tested without waiting. */
 export interface Clock {
+  /** The current time by this clock. */
   now(): Date;
   /** Resolves after `ms` milliseconds of this clock's time; rejects with `Aborted` on abort. */
   sleep(ms: number, options?: OperationOptions): Promise<void>;

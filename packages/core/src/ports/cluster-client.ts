@@ -23,8 +23,10 @@ export interface ClusterClientCapabilities {
   strategicMergePatch: boolean;
 }
 
+/** Options of {@link ClusterClient.discover}. */
 export interface DiscoverOptions extends OperationOptions {}
 
+/** Options of {@link ClusterClient.list}. */
 export interface ListKubeObjectsOptions extends OperationOptions {
   /** List one namespace only; omitted lists all namespaces (or the cluster-scoped objects). */
   namespace?: string;
@@ -34,18 +36,24 @@ export interface ListKubeObjectsOptions extends OperationOptions {
   fieldSelector?: string;
 }
 
+/** Options of {@link ClusterClient.get}. */
 export interface GetKubeObjectOptions extends OperationOptions {
+  /** The object's namespace; omitted for a cluster-scoped object. */
   namespace?: string;
 }
 
+/** Options of {@link ClusterClient.create}. */
 export interface CreateKubeObjectOptions extends OperationOptions {
   /** Server-side dry run: validate, write nothing. */
   dryRun?: boolean;
 }
 
+/** How {@link ClusterClient.patch} reads its patch (see {@link PatchKubeObjectOptions.patchType}). */
 export type PatchType = "merge" | "json" | "strategic";
 
+/** Options of {@link ClusterClient.patch}. */
 export interface PatchKubeObjectOptions extends OperationOptions {
+  /** The object's namespace; omitted for a cluster-scoped object. */
   namespace?: string;
   /** `merge`: RFC 7396; `json`: RFC 6902 (the patch is an array of operations); `strategic`: Kubernetes' strategic merge patch. */
   patchType: PatchType;
@@ -53,12 +61,16 @@ export interface PatchKubeObjectOptions extends OperationOptions {
   subresource?: string;
 }
 
+/** Options of {@link ClusterClient.replace}. */
 export interface ReplaceKubeObjectOptions extends OperationOptions {}
 
+/** Options of {@link ClusterClient.delete}. */
 export interface DeleteKubeObjectOptions extends OperationOptions {
+  /** The object's namespace; omitted for a cluster-scoped object. */
   namespace?: string;
 }
 
+/** Options of {@link ClusterClient.exec}. */
 export interface ExecOptions extends OperationOptions {
   /** The command is killed and the call fails with code Timeout after this long. */
   timeoutInMs?: number;
@@ -85,6 +97,7 @@ export interface ResourceAccessCheck {
   namespace?: string;
 }
 
+/** Options of {@link ClusterClient.checkAccess}. */
 export interface CheckAccessOptions extends OperationOptions {}
 
 /** How a command ended. */
@@ -94,6 +107,7 @@ export interface ExecResult {
   stderr: string;
 }
 
+/** Options of {@link ClusterClient.waitForContainer}. */
 export interface WaitForContainerOptions extends OperationOptions {
   /** `running`: the container has started; `ready`: it also passes its readiness probe. */
   condition: "running" | "ready";

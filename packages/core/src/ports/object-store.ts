@@ -27,6 +27,7 @@ export interface ObjectInfo {
 /** A body to store: bytes, or a stream of byte chunks (a Node Readable is one). */
 export type ObjectBody = Uint8Array | AsyncIterable<Uint8Array>;
 
+/** Options of {@link ObjectStore.put}. */
 export interface PutStoredObjectOptions extends OperationOptions {
   /** `"*"`: create only; fail with `AlreadyExists` if the key exists. */
   ifNoneMatch?: "*";
@@ -37,19 +38,25 @@ export interface PutStoredObjectOptions extends OperationOptions {
   metadata?: Record<string, string>;
 }
 
+/** A part of an object to read: cut at the object's end, empty when it starts past the end. */
 export interface ByteRange {
   offset: number;
   /** Bytes from `offset`; omitted reads to the end. */
   length?: number;
 }
 
+/** Options of {@link ObjectStore.get} and {@link ObjectStore.getStream}. */
 export interface GetStoredObjectOptions extends OperationOptions {
+  /** Read only these bytes; omitted reads the whole object. */
   range?: ByteRange;
 }
 
+/** Options of {@link ObjectStore.list}. */
 export interface ListStoredObjectsOptions extends OperationOptions {}
 
+/** Options of {@link ObjectStore.delete}. */
 export interface DeleteStoredObjectOptions extends OperationOptions {
+  /** Delete only if the current object has this ETag; else `PreconditionFailed`. */
   ifMatch?: string;
 }
 

@@ -23,6 +23,7 @@ export interface VolumeSnapshotRecord {
   createdAt: string;
 }
 
+/** What a snapshot provider can do beyond the required methods: core checks a capability before relying on it. */
 export interface SnapshotProviderCapabilities {
   /** Snapshots store only what changed since the previous one. */
   incremental: boolean;
@@ -32,6 +33,7 @@ export interface SnapshotProviderCapabilities {
   changedRanges: boolean;
 }
 
+/** Options of {@link SnapshotProvider.createSnapshot}. */
 export interface CreateSnapshotOptions extends OperationOptions {
   /** Tags kept with the snapshot, naming the backup that took it. */
   tags?: Record<string, string>;
@@ -39,6 +41,7 @@ export interface CreateSnapshotOptions extends OperationOptions {
   claim?: { namespace: string; name: string };
 }
 
+/** Options of {@link SnapshotProvider.createVolume}. */
 export interface CreateVolumeOptions extends OperationOptions {
   /** The name the new PV will have (the restore may rename it). */
   persistentVolumeName: string;
@@ -64,6 +67,7 @@ export interface SnapshotReader {
    * when the provider cannot tell and the whole volume must be read.
    */
   changedRanges?(baseSnapshotHandle: string, options?: OperationOptions): Promise<Array<{ offset: number; length: number }> | undefined>;
+  /** Releases what the reader holds (a disk's read access, a file); it cannot be read afterwards. */
   close(): Promise<void>;
 }
 
@@ -92,12 +96,19 @@ export interface CreateSnapshotFromDataOptions extends OperationOptions {
 export interface SnapshotProvider {
   /** A short name recorded with each snapshot, such as `memory` or `azure-disk`. */
   readonly name: string;
+  /** What it can do beyond the required methods. */
   readonly capabilities: SnapshotProviderCapabilities;
 
+  /** Whether it can snapshot the PV `persistentVolume`, and if not, why; never throws for a PV it does not support. */
   canSnapshot(persistentVolume: KubeObject, options?: OperationOptions): Promise<SnapshotSupport>;
 
+  /**
+   * Takes a crash-consistent snapshot of the PV `persistentVolume`; returns its record.
+   * `Unsupported`, with the reason `canSnapshot` gives, for a PV it does not support.
+   */
   createSnapshot(persistentVolume: KubeObject, options?: CreateSnapshotOptions): Promise<VolumeSnapshotRecord>;
 
+  /** Deletes the snapshot `snapshotHandle`; `false` when it was already gone. */
   deleteSnapshot(snapshotHandle: string, options?: OperationOptions): Promise<boolean>;
 
   /** A new volume from the snapshot, for the backed-up PV `persistentVolume`. */

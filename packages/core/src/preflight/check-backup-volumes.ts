@@ -9,6 +9,7 @@ import { messageOf, rethrowAbort } from "./check-errors.js";
 import { preflightFinding, type PreflightFinding } from "./findings.js";
 import { volumeCapacityInBytes } from "./volume-capacity.js";
 
+/** Options of {@link checkBackupVolumes}. */
 export interface CheckBackupVolumesOptions extends OperationOptions {
   /** The instance's recovery points go to the vault store too: volumes over 1 TiB keep them out. */
   vaultTier: boolean;

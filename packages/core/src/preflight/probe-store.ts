@@ -7,6 +7,7 @@ import { preflightFinding, type PreflightFinding } from "./findings.js";
 /** The folder, under a probed prefix, where write probes go (each a unique key, deleted at once). */
 export const PREFLIGHT_PROBE_FOLDER = "preflight/";
 
+/** Options of {@link probeStore}. */
 export interface ProbeStoreOptions extends OperationOptions {
   /** How findings name the store: `operationalStore`, `vaultStore`. */
   role: string;

@@ -12,9 +12,13 @@ import { randomBytes } from "node:crypto";
  * collects once its `in-progress.json` is older than the abandonment window.
  */
 export const RECOVERY_POINTS_FOLDER = "recovery-points/";
+/** The name of a recovery point's resource archive in its folder. */
 export const ARCHIVE_FILE = "resources.tar.gz";
+/** The name of a recovery point's manifest in its folder: written last, it marks the point as whole. */
 export const MANIFEST_FILE = "manifest.json";
+/** The name of a recovery point's summary (see {@link summarize}) in its folder. */
 export const SUMMARY_FILE = "summary.json";
+/** The name of the marker of a backup in progress in its recovery point's folder. */
 export const IN_PROGRESS_FILE = "in-progress.json";
 
 /** Keys of one recovery point's objects. */
@@ -26,6 +30,7 @@ export interface RecoveryPointKeys {
   inProgress: string;
 }
 
+/** The keys of recovery point `recoveryPointId`'s objects under the instance folder `instancePrefix`; checks neither argument. */
 export function recoveryPointKeys(instancePrefix: string, recoveryPointId: string): RecoveryPointKeys {
   const folder = `${instancePrefix}${RECOVERY_POINTS_FOLDER}${recoveryPointId}/`;
   return {

@@ -4,6 +4,7 @@ import type { ApiResource } from "../kube/types.js";
 import type { ClusterIdentity } from "../ports/cluster-client.js";
 import type { VolumeSnapshotRecord } from "../ports/snapshot-provider.js";
 
+/** The manifest format this version of kbackup writes and reads; a manifest of another version is `Unsupported`. */
 export const MANIFEST_FORMAT_VERSION = 1;
 
 /** One backed-up object, as the manifest indexes it. */
@@ -96,6 +97,7 @@ export interface RecoveryPointSummary {
   tags: Record<string, string>;
 }
 
+/** The summary of `manifest` that listing reads instead of the whole manifest; never throws. */
 export function summarize(manifest: RecoveryPointManifest): RecoveryPointSummary {
   return {
     recoveryPointId: manifest.recoveryPointId,

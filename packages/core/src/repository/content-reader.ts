@@ -10,6 +10,7 @@ import { names } from "./repository-layout.js";
 /** Receives a volume's bytes in order. `bytes` may be shared (runs of zeros): read it, never modify it. */
 export type VolumeSink = (offset: number, bytes: Uint8Array) => Promise<void>;
 
+/** Options of {@link Repository.readVolume}, {@link Repository.readBlob} and {@link Repository.readBlobStream}. */
 export interface ReadContentOptions extends OperationOptions {
   /** Chunks fetched at once; default the repository's concurrency. */
   concurrency?: number;

@@ -21,6 +21,11 @@ export interface WrappedKey {
  * - Neither logs nor returns key material other than what it is asked for.
  */
 export interface KeyProvider {
+  /** Encrypts `key` with the key-encryption key; returns what {@link KeyProvider.unwrapKey} takes back. */
   wrapKey(key: Uint8Array, options?: OperationOptions): Promise<WrappedKey>;
+  /**
+   * The key `wrapped` holds. `PermissionDenied` with the wrong key-encryption key; `Unsupported` or
+   * `Integrity` for a `wrapped` of another scheme or damaged beyond use.
+   */
   unwrapKey(wrapped: WrappedKey, options?: OperationOptions): Promise<Uint8Array>;
 }

@@ -11,9 +11,13 @@ import { invalidArgument } from "../errors.js";
  *     copies/<copy id>               plain JSON markers of copies in flight, for garbage collection
  */
 export const CONFIG_NAME = "config";
+/** The folder of the packs. */
 export const PACKS_FOLDER = "packs/";
+/** The folder of the index objects. */
 export const INDEX_FOLDER = "index/";
+/** The folder of the sealed snapshot manifests. */
 export const SNAPSHOTS_FOLDER = "snapshots/";
+/** The folder of the markers of copies in flight. */
 export const COPIES_FOLDER = "copies/";
 
 const HEX_ID = /^[0-9a-f]{32}$/;

@@ -50,6 +50,7 @@ export interface InitRepositoryOptions extends OpenRepositoryOptions {
   packTargetSizeInBytes?: number;
 }
 
+/** Options of {@link Repository.startSnapshot}. */
 export interface StartSnapshotOptions {
   /**
    * Names the copy, so that a copy retried after a crash takes over its marker and re-indexes the
@@ -279,13 +280,20 @@ export class Repository {
     return this.#context.store.delete(this.#context.prefix + names.snapshot(id), options);
   }
 
-  /** Checks a snapshot; see {@link verifySnapshot}. `NotFound` for an unknown id; `Integrity` listing every fault. */
+  /**
+   * Checks a snapshot at `options.level`; returns what it checked. `NotFound` for an unknown id;
+   * `Integrity` listing every fault in `details.problems` (up to 1,000), its message naming the first.
+   */
   async verify(snapshotId: string, options: VerifyOptions = {}): Promise<VerifyReport> {
     const snapshot = await this.getSnapshot(snapshotId, options);
     return verifySnapshot(this.#context, snapshot, options);
   }
 
-  /** Reclaims space of unreferenced chunks; see {@link collectGarbage}. */
+  /**
+   * Reclaims the space of chunks no retained snapshot references; returns what it removed. Packs
+   * younger than `safetyWindowInMs` are never deleted, and nothing is while a copy is in flight.
+   * `InvalidArgument` for missing options, or a bad `safetyWindowInMs` or `now`.
+   */
   async gc(options: GarbageCollectionOptions): Promise<GarbageCollectionReport> {
     this.#assertOpen();
     if (typeof options !== "object" || options === null) throw invalidArgument("options", "must give safetyWindowInMs");

@@ -19,6 +19,7 @@ import { assertContent, normalizeRanges, planVolume, type ByteSpan } from "./vol
 /** A reader of a volume's bytes: a `SnapshotReader`, or anything with its size and `read`. */
 export type VolumeSource = Pick<SnapshotReader, "sizeInBytes" | "read">;
 
+/** Options of {@link SnapshotWriter.writeVolume}. */
 export interface WriteVolumeOptions extends OperationOptions {
   /** The previous snapshot of the same volume, as this repository returned it. */
   parent?: RepositoryContent;
@@ -29,12 +30,16 @@ export interface WriteVolumeOptions extends OperationOptions {
   changedRanges?: ByteSpan[];
 }
 
+/** Options of {@link SnapshotWriter.writeBlob}. */
 export interface WriteBlobOptions extends OperationOptions {}
 
+/** Options of {@link SnapshotWriter.commit}. */
 export interface CommitSnapshotOptions extends OperationOptions {
   /** The snapshot's id; default a new time-sortable id. Letters, digits, `.`, `_`, `-`. */
   id?: string;
+  /** The volumes the snapshot keeps, by name, as `writeVolume` returned them. */
   volumes?: Record<string, RepositoryContent>;
+  /** The blobs the snapshot keeps, by name, as `writeBlob` returned them. */
   blobs?: Record<string, RepositoryContent>;
   /** JSON facts to keep with the snapshot (the recovery point id, the backup instance name). */
   properties?: Record<string, unknown>;

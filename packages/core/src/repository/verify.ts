@@ -9,7 +9,9 @@ import { names } from "./repository-layout.js";
 /** "index": every chunk is indexed and every pack is there with its size; "full": every chunk is also read and checked. */
 export type VerifyLevel = "index" | "full";
 
+/** Options of {@link Repository.verify}. */
 export interface VerifyOptions extends OperationOptions {
+  /** How much to check; default `"index"`. */
   level?: VerifyLevel;
 }
 

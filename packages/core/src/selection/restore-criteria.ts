@@ -63,15 +63,16 @@ export interface KubernetesClusterVaultTierRestoreCriteria extends Omit<Kubernet
 /** Either kind of restore criteria, told apart by `objectType`. */
 export type RestoreCriteria = KubernetesClusterRestoreCriteria | KubernetesClusterVaultTierRestoreCriteria;
 
-type Defaulted = "objectType" | "includeClusterScopeResources" | "persistentVolumeRestoreMode" | "conflictPolicy";
+/** The fields {@link parseRestoreCriteria} fills in with defaults when absent, and so optional in its input types (but the vault tier's `objectType`). */
+export type DefaultedRestoreCriteriaField = "objectType" | "includeClusterScopeResources" | "persistentVolumeRestoreMode" | "conflictPolicy";
 
 /** What {@link parseRestoreCriteria} accepts for the operational tier: defaulted fields optional. */
-export type KubernetesClusterRestoreCriteriaInput = Omit<KubernetesClusterRestoreCriteria, Defaulted> &
-  Partial<Pick<KubernetesClusterRestoreCriteria, Defaulted>>;
+export type KubernetesClusterRestoreCriteriaInput = Omit<KubernetesClusterRestoreCriteria, DefaultedRestoreCriteriaField> &
+  Partial<Pick<KubernetesClusterRestoreCriteria, DefaultedRestoreCriteriaField>>;
 
 /** What {@link parseRestoreCriteria} accepts for the vault tier: `objectType` required, other defaulted fields optional. */
-export type KubernetesClusterVaultTierRestoreCriteriaInput = Omit<KubernetesClusterVaultTierRestoreCriteria, Defaulted> &
-  Partial<Pick<KubernetesClusterVaultTierRestoreCriteria, Exclude<Defaulted, "objectType">>> &
+export type KubernetesClusterVaultTierRestoreCriteriaInput = Omit<KubernetesClusterVaultTierRestoreCriteria, DefaultedRestoreCriteriaField> &
+  Partial<Pick<KubernetesClusterVaultTierRestoreCriteria, Exclude<DefaultedRestoreCriteriaField, "objectType">>> &
   Pick<KubernetesClusterVaultTierRestoreCriteria, "objectType">;
 
 const OPERATIONAL = "KubernetesClusterRestoreCriteria";

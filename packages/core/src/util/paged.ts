@@ -15,6 +15,7 @@ export interface Page<T> {
  * This is the Azure SDK's PagedAsyncIterableIterator, with pages that carry their token.
  */
 export interface PagedAsyncIterableIterator<T> extends AsyncIterableIterator<T> {
+  /** The items in pages, from the first or from `settings.continuationToken`; the last page has no token. */
   byPage(settings?: PageSettings): AsyncIterableIterator<Page<T>>;
 }
 

@@ -2,12 +2,15 @@ import { isRetryable, throwIfAborted } from "../errors.js";
 import { systemClock, type Clock } from "../ports/clock.js";
 import type { OperationOptions } from "../ports/options.js";
 
+/** Options of {@link withRetry}. */
 export interface RetryOptions extends OperationOptions {
-  /** Attempts in all, the first one included. */
+  /** Attempts in all, the first one included; 6 by default. */
   maxAttempts?: number;
-  /** The first wait; each later one doubles, with full jitter, up to `maxDelayInMs`. */
+  /** The first wait (100 ms by default); each later one doubles, with full jitter, up to `maxDelayInMs`. */
   initialDelayInMs?: number;
+  /** The longest wait between two attempts; 10 s by default. */
   maxDelayInMs?: number;
+  /** Waits between attempts; the system clock by default. */
   clock?: Clock;
   /** Which errors to retry; by default the transient KBackupError codes (Throttled, Unavailable, Timeout). */
   isRetryable?: (error: unknown) => boolean;

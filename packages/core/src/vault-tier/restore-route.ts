@@ -1,6 +1,6 @@
 import { KBackupError } from "../errors.js";
 import type { ClusterIdentity } from "../ports/cluster-client.js";
-import type { RecoveryPointRecord, VaultDataStore } from "../vault/catalogue-records.js";
+import type { VaultDataStore } from "../vault/catalogue-records.js";
 import type { VaultSettings } from "../vault/vault-settings.js";
 import { normalRegion } from "../preflight/region-pairs.js";
 import { assertRegionPairs, isPairedRegion, pairedRegions, type RegionPair } from "./region-pairs.js";
@@ -19,8 +19,8 @@ export interface RestoreRouteRequest {
   /** The protected cluster, as recorded, and the cluster restored to. */
   source: ClusterIdentity;
   target: ClusterIdentity;
-  /** The point's catalogue entry; undefined when the catalogue does not list it. */
-  point: RecoveryPointRecord | undefined;
+  /** The point's copies by data store (its catalogue entry, or its `RecoveryPointInfo`); undefined when the catalogue does not list it. */
+  point: { dataStores: Partial<Record<VaultDataStore, unknown>> } | undefined;
   /** The copy asked for, if any. */
   dataStore: VaultDataStore | undefined;
   settings: VaultSettings;

@@ -30,6 +30,7 @@ import { deleteRecoveryPoint, undeleteRecoveryPoint, updateRecoveryPointExpiry }
 import { toRecoveryPointInfo, type RecoveryPointInfo } from "./retention-points.js";
 import { checkRetentionTagOverride, takeBackup } from "./take-backup.js";
 
+/** Options of {@link BackupInstance.backupNow}. */
 export interface BackupNowOptions extends OperationOptions {
   /** Tags kept with the recovery point. */
   tags?: Record<string, string>;
@@ -38,9 +39,11 @@ export interface BackupNowOptions extends OperationOptions {
    * policy's default rule. InvalidArgument when the policy has no such rule or the instance no policy.
    */
   retentionTagOverride?: string;
+  /** Called with a copy of the backup's progress at each phase and as items are collected. */
   onProgress?: (progress: BackupProgress) => void;
 }
 
+/** Options of {@link BackupInstance.restore} and {@link BackupInstance.planRestore}. */
 export interface RestoreOptions extends OperationOptions {
   /** Restore into this cluster instead of the protected one. */
   targetCluster?: ClusterClient;
@@ -64,6 +67,7 @@ export interface RestoreOptions extends OperationOptions {
   stagingSnapshotProvider?: SnapshotProvider;
   /** Region pairs a cross-region restore may use besides Azure's (`AZURE_REGION_PAIRS`), both ways. */
   regionPairs?: readonly RegionPair[];
+  /** Called with a copy of the restore's progress as each resource type starts and as items are processed. */
   onProgress?: (progress: RestoreProgress) => void;
   /**
    * Restore without the preflight checks of {@link BackupInstance.validateRestore}, which otherwise
@@ -83,6 +87,7 @@ export interface RestorePlan {
   warnings: string[];
 }
 
+/** Options of {@link BackupInstance.stopProtection}. */
 export interface StopProtectionOptions extends OperationOptions {
   /**
    * Delete the instance and its recovery points too (soft-deleted when the vault's soft delete is
@@ -91,7 +96,9 @@ export interface StopProtectionOptions extends OperationOptions {
   deleteData?: boolean;
 }
 
+/** Options of {@link BackupInstance.updateRecoveryPointExpiry}. */
 export interface UpdateRecoveryPointExpiryOptions extends OperationOptions {
+  /** The copy whose expiry changes. */
   dataStore: VaultDataStore;
   /** The new expiry. */
   expiryTime: Date;
@@ -115,13 +122,15 @@ export interface BackupInstanceProperties {
 
 /** One protected cluster (or part of one) in a vault: its backups, recovery points, restores and protection state. */
 export class BackupInstance {
-  /** Made by `BackupVault`; not for direct use. */
+  /** @internal Made by `BackupVault`; not for direct use. */
   constructor(private readonly handle: InstanceHandle) {}
 
+  /** The instance's name, unique in its vault. */
   get name(): string {
     return this.handle.name;
   }
 
+  /** What its backups select from the cluster, as given when it was protected; a copy, so changing it changes nothing. */
   get datasourceParameters(): KubernetesClusterBackupDatasourceParameters {
     return structuredClone(this.handle.record.datasourceParameters);
   }

@@ -29,7 +29,7 @@ import { checkSettingsChange, resolveVaultSettings, type VaultSettings, type Vau
 
 export type { VaultDataStore } from "./catalogue-records.js";
 export type { InstanceReference, VaultBindings } from "./vault-bindings.js";
-export type { VaultCopier, VaultCopy, VaultCopyInfo, VaultCopySource } from "./vault-copier.js";
+export type { VaultCopier, VaultCopy, VaultCopyInfo, VaultCopySource, VaultCopyTransfer, VaultGarbageCollectionOptions } from "./vault-copier.js";
 export { ObjectStoreVaultCopier } from "./vault-copier.js";
 export type { RunDueOptions, RunDueResult } from "./run-due.js";
 export type { RecoveryPointDataStoreDetails, RecoveryPointInfo } from "./retention-points.js";
@@ -85,6 +85,7 @@ export interface OpenBackupVaultOptions extends VaultBindings, VaultStoreOptions
   abandonAfterInMs?: number;
 }
 
+/** Options of {@link BackupVault.protect} and {@link BackupVault.validateForProtection}. */
 export interface ProtectOptions extends OperationOptions {
   /** The backup instance's name: lower-case letters, digits and `-`. */
   name: string;

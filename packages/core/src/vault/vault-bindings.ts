@@ -24,8 +24,11 @@ export interface InstanceReference {
  * points; its backups fail (NotFound) until a resolver knows it.
  */
 export interface VaultBindings {
+  /** The instance's cluster client: a resolver, or a list matched by identity name and id. */
   clusters?: ((reference: InstanceReference) => ClusterClient | undefined) | readonly ClusterClient[];
+  /** The instance's snapshot provider, asked only for instances protected with one. */
   snapshotProviders?: (reference: InstanceReference) => SnapshotProvider | undefined;
+  /** The instance's operational store: a resolver, or a record by store name. */
   operationalStores?: ((reference: InstanceReference) => ObjectStore | undefined) | Readonly<Record<string, ObjectStore>>;
 }
 

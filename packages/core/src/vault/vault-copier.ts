@@ -92,9 +92,17 @@ export interface VaultGarbageCollectionOptions extends OperationOptions {
  * - Errors are KBackupErrors; a source recovery point that is missing is NotFound.
  */
 export interface VaultCopier {
+  /**
+   * Copies the committed recovery point `source` names into the vault store; returns what the store
+   * holds of it. Idempotent: a point already copied returns its info and writes nothing.
+   * `NotFound` when the source point is missing.
+   */
   copy(source: VaultCopySource, options?: OperationOptions): Promise<VaultCopyInfo>;
+  /** Deletes the vault copy of a recovery point; `false` when there was nothing to delete. */
   delete(instanceName: string, recoveryPointId: string, options?: OperationOptions): Promise<boolean>;
+  /** The whole copies of an instance's recovery points, in pages; a copy cut short is skipped. */
   list(instanceName: string, options?: OperationOptions): PagedAsyncIterableIterator<VaultCopyInfo>;
+  /** Opens the copy of a recovery point for restore and verification; `undefined` when it is not (or no longer) wholly copied. */
   read(instanceName: string, recoveryPointId: string, options?: OperationOptions): Promise<VaultCopy | undefined>;
   /**
    * Optional: a read-only copier over the vault store's secondary, the copy geo-redundant storage

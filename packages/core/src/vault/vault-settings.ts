@@ -22,8 +22,9 @@ export type CrossRegionRestoreState = "Enabled" | "Disabled";
 /** Azure's `CrossSubscriptionRestoreState`: `PermanentlyDisabled` cannot be undone. */
 export type CrossSubscriptionRestoreState = "Enabled" | "Disabled" | "PermanentlyDisabled";
 
-/** The shortest and longest soft-delete retention, in days (Azure's bounds). */
+/** The shortest soft-delete retention, in days (Azure's bound). */
 export const SOFT_DELETE_RETENTION_MIN_DAYS = 14;
+/** The longest soft-delete retention, in days (Azure's bound). */
 export const SOFT_DELETE_RETENTION_MAX_DAYS = 180;
 
 /** Azure's `SecuritySettings` of a backup vault. */
