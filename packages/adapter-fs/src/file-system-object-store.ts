@@ -38,6 +38,7 @@ import { fileIdentity, readSidecar, syncFolder, writeSidecar, type SidecarEntry 
 import { StagedWriter } from "./staged-writer.js";
 import { StoreLayout } from "./store-layout.js";
 
+/** Options of the {@link FileSystemObjectStore} constructor. */
 export interface FileSystemObjectStoreOptions {
   /** The folder the store lives in; created (with its parents) on first use if missing. */
   root: string;
@@ -50,6 +51,7 @@ export interface FileSystemObjectStoreOptions {
   streamChunkSizeInBytes?: number;
 }
 
+/** Options of {@link FileSystemObjectStore.sweepTemporaryFiles}. */
 export interface SweepTemporaryFilesOptions {
   /** Only files untouched for this long are removed, so that writes in progress are left alone. */
   olderThanInMs: number;

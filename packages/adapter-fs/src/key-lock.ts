@@ -5,6 +5,7 @@ import { dirname } from "node:path";
 import { systemClock } from "@kbackup/core";
 import { errnoOf } from "./fs-errors.js";
 
+/** Options of {@link withKeyLock}. */
 export interface KeyLockOptions {
   /** A lock file older than this is taken to be left by a crashed process, and broken. */
   staleAfterInMs: number;

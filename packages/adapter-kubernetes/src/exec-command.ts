@@ -6,10 +6,13 @@ import { codeOfHttpStatus } from "./kube-errors.js";
 /** The remote command subprotocols whose status channel the client reads. */
 const SPOKEN_PROTOCOLS = new Set(["v5.channel.k8s.io", "v4.channel.k8s.io"]);
 
+/** Options of {@link runCommand}. */
 export interface RunCommandOptions {
-  /** 0 for no limit. */
+  /** The command is stopped with `Timeout` after this long; 0 for no limit. */
   timeoutInMs: number;
+  /** Bytes kept of stdout and of stderr each (the last ones). */
   maxOutputBytes: number;
+  /** Stops the command, failing with `Aborted`. */
   signal?: AbortSignal | undefined;
 }
 

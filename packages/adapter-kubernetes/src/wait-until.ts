@@ -1,10 +1,12 @@
 import { abortedError, KBackupError, systemClock } from "@kbackup/core";
 
+/** Options of {@link waitUntil}. */
 export interface WaitUntilOptions {
   /** Fail with `Timeout` after this long. */
   timeoutInMs: number;
   /** What is awaited, for the Timeout message: `VolumeSnapshot shop/data-1 to be ready`. */
   what: string;
+  /** Stops waiting, failing with `Aborted`. */
   signal?: AbortSignal | undefined;
 }
 

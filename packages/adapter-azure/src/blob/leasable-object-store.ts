@@ -18,11 +18,13 @@ export interface ObjectLease {
 
 /** `put` options of a leasable store: writes to a leased object must name its lease. */
 export interface LeasedPutOptions extends PutStoredObjectOptions {
+  /** The id of the object's active lease; required while it is leased. */
   leaseId?: string;
 }
 
 /** `delete` options of a leasable store: deleting a leased object must name its lease. */
 export interface LeasedDeleteOptions extends DeleteStoredObjectOptions {
+  /** The id of the object's active lease; required while it is leased. */
   leaseId?: string;
 }
 
@@ -38,8 +40,11 @@ export interface LeasedDeleteOptions extends DeleteStoredObjectOptions {
  * - `put` and `delete` with `leaseId` succeed only while that lease is the object's active lease.
  */
 export interface LeasableObjectStore extends ObjectStore {
+  /** Takes a lease on the object at `key`. `NotFound` when it is missing; `Conflict` when someone else holds a lease on it. */
   acquireLease(key: string, options: AcquireLeaseOptions): Promise<ObjectLease>;
+  /** Restarts the lease's duration. `Conflict` for a wrong id, or one that expired and another lease took over. */
   renewLease(key: string, leaseId: string, options?: OperationOptions): Promise<void>;
+  /** Ends the lease at once; succeeds for an expired lease nobody took since. `Conflict` for a wrong id. */
   releaseLease(key: string, leaseId: string, options?: OperationOptions): Promise<void>;
   put(key: string, body: Parameters<ObjectStore["put"]>[1], options?: LeasedPutOptions): ReturnType<ObjectStore["put"]>;
   delete(key: string, options?: LeasedDeleteOptions): Promise<boolean>;

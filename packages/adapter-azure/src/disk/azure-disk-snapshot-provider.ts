@@ -33,11 +33,13 @@ export const AZURE_FILE_CSI_DRIVER = "file.csi.azure.com";
 const GiB = 1024 * 1024 * 1024;
 const ROLE_HINT = "the identity needs Disk Snapshot Contributor on the snapshot resource group, Reader on the disks' resource group and, to restore, Disk Restore Operator / Contributor on the target resource group";
 
+/** Options of the {@link AzureDiskSnapshotProvider} constructor; `InvalidArgument` names the first bad one. */
 export interface AzureDiskSnapshotProviderOptions {
   /** A ready ARM client of the subscription; or give `credential` and `subscriptionId`. */
   client?: ComputeManagementClient;
   /** Any `TokenCredential`, such as `DefaultAzureCredential` or a workload identity. */
   credential?: TokenCredential;
+  /** The subscription of the disks and snapshots; required with `credential`, else the client's. */
   subscriptionId?: string;
   /** Options of the ARM client made from `credential` (endpoint, retries, TLS). */
   clientOptions?: ComputeManagementClientOptionalParams;
@@ -64,6 +66,7 @@ export interface AzureDiskSnapshotProviderOptions {
   pollIntervalInMs?: number;
   /** Pipeline options of the page blob clients that read snapshots (retries, proxy). */
   blobPipelineOptions?: StoragePipelineOptions;
+  /** Where the provider logs what it does; silent by default. */
   logger?: Logger;
 }
 

@@ -17,19 +17,27 @@ export interface SnapshotAccess {
   url: string;
   /** The ARM id of the disk the snapshot was taken of. */
   sourceDiskId: string | undefined;
+  /** Ends the access (revokes the SAS once no other reader shares it). */
   release(): Promise<void>;
 }
 
+/** Options of the {@link PageBlobSnapshotReader} constructor. */
 export interface PageBlobSnapshotReaderOptions {
+  /** The ARM id of the snapshot read. */
   snapshotId: string;
+  /** The read access the reader holds, released on `close`. */
   access: SnapshotAccess;
+  /** A client of `access.url`. */
   blob: PageBlobClient;
+  /** The snapshot's size. */
   sizeInBytes: number;
   /** Grants read access to another snapshot (the base of `changedRanges`). */
   openBase(snapshotHandle: string, options: OperationOptions): Promise<SnapshotAccess>;
   /** Makes a client of a SAS URL, with the provider's pipeline options. */
   clientOf(url: string): PageBlobClient;
+  /** How `changedRanges` finds what changed. */
   changedRangesMethod: ChangedRangesMethod;
+  /** Ranges read at once by `read`. */
   readConcurrency: number;
 }
 

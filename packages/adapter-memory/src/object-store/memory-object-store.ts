@@ -29,6 +29,7 @@ import {
 } from "@kbackup/core";
 import { MemorySecondaryStore, type MemorySecondaryOptions } from "./memory-secondary-store.js";
 
+/** Options of the {@link MemoryObjectStore} constructor. */
 export interface MemoryObjectStoreOptions {
   /** Each call (and each page of a list) waits this long first, to imitate a remote store. Default 0. */
   latencyInMs?: number;

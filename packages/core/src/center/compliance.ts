@@ -54,6 +54,7 @@ export interface ComplianceReport {
 export interface ComplianceInput {
   vaults: readonly CenterVaultRecord[];
   instances: readonly CenterInstanceRecord[];
+  /** The job facts of one instance (its last backups and restore); `{}` for an instance with no jobs. */
   facts: (vaultName: string, instanceName: string) => InstanceJobFacts;
   now: Date;
   graceInMs: number;

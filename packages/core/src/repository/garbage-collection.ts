@@ -11,6 +11,7 @@ import { assertNameId, COPIES_FOLDER, names, newObjectId, packIdOf, PACKS_FOLDER
 import { sealObject } from "./sealed-object.js";
 import type { CopyMarker } from "./snapshot-writer.js";
 
+/** Options of {@link Repository.gc}. */
 export interface GarbageCollectionOptions extends OperationOptions {
   /** The time the safety window counts back from; default the repository's clock. */
   now?: Date;

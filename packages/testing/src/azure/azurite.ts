@@ -10,6 +10,7 @@ export const AZURITE_ACCOUNT_NAME = "devstoreaccount1";
 /** The key of {@link AZURITE_ACCOUNT_NAME} (public, documented with Azurite). */
 export const AZURITE_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
+/** Options of {@link startAzurite}. */
 export interface StartAzuriteOptions {
   /** Keep blobs in memory instead of a temporary folder (faster; nothing survives `kill`). */
   inMemory?: boolean;

@@ -9,6 +9,7 @@ import { selfSignedCertificate } from "../tls/self-signed-certificate.js";
 const GiB = 1024 * 1024 * 1024;
 type Kind = "disks" | "snapshots";
 
+/** Options of {@link startLocalArmServer}. */
 export interface LocalArmServerOptions {
   /** The blob account (Azurite's) that holds the bytes of disks and snapshots as page blobs. */
   blob: BlobAccount;
@@ -37,6 +38,7 @@ export interface LocalDiskSpec {
 
 /** The access token getter the ARM client signs in with: a `TokenCredential` of `@azure/core-auth`. */
 export interface StaticTokenCredential {
+  /** The server's token, whatever the scopes, valid for an hour from the call. */
   getToken(scopes: string | string[]): Promise<{ token: string; expiresOnTimestamp: number }>;
 }
 
@@ -46,6 +48,7 @@ export interface LocalArmServer {
   readonly url: string;
   /** The server's self-signed certificate, PEM: the client's trusted CA (`tlsOptions: { ca }`). */
   readonly ca: string;
+  /** The bearer token requests must carry. */
   readonly token: string;
   /** A credential that hands out `token`. */
   readonly credential: StaticTokenCredential;
@@ -61,6 +64,7 @@ export interface LocalArmServer {
   resource(resourceId: string): Record<string, unknown> | undefined;
   /** ARM ids of the snapshots whose read access is granted and not yet revoked. */
   readonly activeAccesses: readonly string[];
+  /** Stops the server, dropping open connections; resolves once it is closed. */
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo, Socket } from "node:net";
 import { invalidArgument } from "@kbackup/core";
 
+/** Options of {@link startThrottlingProxy}. */
 export interface ThrottlingProxyOptions {
   /** Where requests go when they are not failed: `http://127.0.0.1:<port>`. */
   target: string;
@@ -11,6 +12,7 @@ export interface ThrottlingProxyOptions {
 export interface ThrottlingProxy {
   /** `http://127.0.0.1:<port>`: use it in place of the target's origin. */
   readonly url: string;
+  /** The port it listens on. */
   readonly port: number;
   /** Requests answered with an error so far. */
   readonly failed: number;

@@ -22,12 +22,14 @@ export type ClusterClientConformanceGroup = (typeof CLUSTER_CLIENT_CONFORMANCE_G
  * (vitest's stops it by throwing).
  */
 export interface ConformanceRunnerContext {
+  /** Marks the running test skipped, with `note` as the reason. */
   skip?: (note?: string) => void;
 }
 
 /** The test runner's `it` or `test` (vitest, jest, node:test, mocha); `skip` is used when it has one. */
 export interface ClusterClientConformanceTest {
   (title: string, body: (context: ConformanceRunnerContext) => Promise<void>): unknown;
+  /** The runner's way to register a skipped test; without it, switched-off groups are not registered at all. */
   skip?: (title: string, body: (context: ConformanceRunnerContext) => Promise<void>) => unknown;
 }
 

@@ -25,17 +25,28 @@ export const OBJECT_STORE_CONFORMANCE_GROUPS = [
   "atomicity",
 ] as const;
 
+/** One of {@link OBJECT_STORE_CONFORMANCE_GROUPS}: a group of tests that can be switched off with a reason. */
 export type ObjectStoreConformanceGroup = (typeof OBJECT_STORE_CONFORMANCE_GROUPS)[number];
 
 /** The test runner's `it` or `test` (vitest, jest, node:test, mocha); `skip` is used when it has one. */
 export interface ObjectStoreConformanceTest {
   (title: string, body: () => Promise<void>): unknown;
+  /** The runner's way to register a skipped test; without it, switched-off groups are not registered at all. */
   skip?: (title: string, body: () => Promise<void>) => unknown;
 }
 
-/** A fresh, empty store for one test, and optionally how to dispose of it afterwards. */
-export type ObjectStoreFactory = () => Promise<ObjectStore | { store: ObjectStore; cleanup?: () => Promise<void> }>;
+/** Makes a fresh, empty store for one test, and optionally the `cleanup` that disposes of it afterwards (called pass or fail). */
+export type ObjectStoreFactory = () => Promise<
+  | ObjectStore
+  | {
+      /** The fresh store. */
+      store: ObjectStore;
+      /** Disposes of the store after the test, pass or fail. */
+      cleanup?: () => Promise<void>;
+    }
+>;
 
+/** Options of {@link objectStoreConformance}. */
 export interface ObjectStoreConformanceOptions {
   /** Groups to switch off, each with the reason (shown in the skipped test's title). */
   skip?: Partial<Record<ObjectStoreConformanceGroup, string>>;

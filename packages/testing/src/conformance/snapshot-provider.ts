@@ -19,6 +19,7 @@ export type SnapshotProviderConformanceGroup = (typeof SNAPSHOT_PROVIDER_CONFORM
 /** The test runner's `it` or `test` (vitest, jest, node:test, mocha); `skip` is used when it has one. */
 export interface SnapshotProviderConformanceTest {
   (title: string, body: (context: ConformanceRunnerContext) => Promise<void>): unknown;
+  /** The runner's way to register a skipped test; without it, switched-off groups are not registered at all. */
   skip?: (title: string, body: (context: ConformanceRunnerContext) => Promise<void>) => unknown;
 }
 

@@ -37,10 +37,15 @@ export type FaultAction =
  * times in all (default 1; `Infinity` for ever).
  */
 export interface FaultRule {
+  /** The method name the rule matches, or `"*"` for any. */
   operation: string;
+  /** Only calls for which it returns true match; every call of `operation` when absent. */
   when?: (call: FaultCall) => boolean;
+  /** The first matching call the rule fires on, counting from 1; default 1. */
   nth?: number;
+  /** How many times it fires in all; default 1, `Infinity` for ever. */
   times?: number;
+  /** What happens to a call the rule fires on. */
   action: FaultAction;
 }
 
