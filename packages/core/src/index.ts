@@ -17,6 +17,7 @@ export * from "./util/concurrency.js";
 export * from "./util/object-store-arguments.js";
 export * from "./util/object-body.js";
 export * from "./archive/tar.js";
+export type { ArchiveMember } from "./archive/archive-format.js";
 export * from "./recovery-point/layout.js";
 export * from "./recovery-point/manifest.js";
 export * from "./recovery-point/recovery-point-store.js";

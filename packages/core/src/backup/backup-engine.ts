@@ -32,6 +32,7 @@ export interface BackupProgress {
   currentResourceType?: string;
 }
 
+/** What {@link runBackup} backs up, from where, and into which recovery point. */
 export interface BackupRequest {
   backupInstanceName: string;
   recoveryPointId: string;
@@ -48,9 +49,11 @@ export interface BackupRequest {
   clock?: Clock;
   logger?: Logger;
   abortSignal?: AbortSignal;
+  /** Called with a copy of the progress at each phase and as items are collected. */
   onProgress?: (progress: BackupProgress) => void;
 }
 
+/** What {@link runBackup} committed: the recovery point's manifest, and the keys of its objects. */
 export interface BackupOutcome {
   manifest: RecoveryPointManifest;
   keys: RecoveryPointKeys;
