@@ -23,6 +23,7 @@ export type RestoreModifier = (
   context: { groupResource: string; sourceNamespace: string | undefined },
 ) => { object: KubeObject; appliedRules: number[]; warnings: string[] };
 
+/** Progress of a running restore, reported as it goes. */
 export interface RestoreProgress {
   itemsProcessed: number;
   /** Items of the backup in the selected types and namespaces: an upper bound of what is restored. */
@@ -30,6 +31,7 @@ export interface RestoreProgress {
   currentResourceType?: string;
 }
 
+/** What {@link runRestore} restores (or plans), from where, and into which cluster. */
 export interface RestoreRequest {
   manifest: RecoveryPointManifest;
   /** The store and key the recovery point's archive is read from. */
@@ -46,9 +48,11 @@ export interface RestoreRequest {
   clock?: Clock;
   logger?: Logger;
   abortSignal?: AbortSignal;
+  /** Called with a copy of the progress as each resource type starts and as items are processed. */
   onProgress?: (progress: RestoreProgress) => void;
 }
 
+/** What {@link runRestore} did (or, when planning, would do): per-item results, warnings, pods created and volumes restored. */
 export interface RestoreOutcome {
   items: RestoreItemResult[];
   warnings: string[];

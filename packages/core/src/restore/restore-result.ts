@@ -1,6 +1,7 @@
 /** What a restore did, or (when planning) would do, with one object. */
 export type RestoreItemOutcome = "Created" | "Patched" | "Skipped" | "Failed";
 
+/** What a restore did (or, when planning, would do) with one backed-up object. */
 export interface RestoreItemResult {
   group: string;
   version: string;
@@ -29,6 +30,7 @@ export interface RestoreCounts {
   failed: number;
 }
 
+/** How many of `results` ended in each outcome; zeros for none. */
 export function countOutcomes(results: readonly RestoreItemResult[]): RestoreCounts {
   const counts: RestoreCounts = { created: 0, patched: 0, skipped: 0, failed: 0 };
   for (const result of results) {
