@@ -9,7 +9,7 @@ export { EXIT_CODES, type ExitCode } from "./exit-codes.js";
 export { ERROR_HINTS } from "./error-hints.js";
 export { azureBlobSettings, parseStoreUrl, type AzureBlobStoreSettings, type StoreLocation } from "./store-url.js";
 export { renderReportPage } from "./html-report/report-page.js";
-export { reportData, type ReportData } from "./html-report/report-data.js";
+export { reportData, type InstanceTimeline, type ReportData, type TimelinePoint } from "./html-report/report-data.js";
 
 /**
  * Runs `kbackup` with `argv` (the arguments after the program's name) against `io`, and resolves with
