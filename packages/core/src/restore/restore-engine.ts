@@ -1,4 +1,4 @@
-import { KBackupError, invalidArgument, isKBackupError, throwIfAborted } from "../errors.js";
+import { KBackupError, isKBackupError, throwIfAborted } from "../errors.js";
 import { sha256Hex } from "../util/sha256.js";
 import { readArchiveMembers } from "../archive/archive-reader.js";
 import { apiVersionOf, groupResourceOf, parseApiVersion, type ApiResource, type KubeObject, type ResourceRef } from "../kube/types.js";
@@ -9,7 +9,7 @@ import type { ObjectStore } from "../ports/object-store.js";
 import type { SnapshotProvider } from "../ports/snapshot-provider.js";
 import type { ManifestItem, RecoveryPointManifest } from "../recovery-point/manifest.js";
 import { compileSelection, type RestoreCriteria, type Selection } from "../selection/index.js";
-import { forEachConcurrently } from "../util/concurrency.js";
+import { assertValidConcurrency, forEachConcurrently } from "../util/concurrency.js";
 import { withRetry } from "../util/retry.js";
 import { applyNamespaceMapping } from "./namespace-mapping.js";
 import { NEVER_RESTORED, restoreOrder } from "./restore-order.js";
@@ -82,10 +82,7 @@ const CRD_ESTABLISHED_POLL_IN_MS = 1_000;
  * least 1 is InvalidArgument, before anything is read or written.
  */
 export async function runRestore(request: RestoreRequest): Promise<RestoreOutcome> {
-  const { concurrency } = request;
-  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) {
-    throw invalidArgument("concurrency", `must be a whole number of at least 1, got ${concurrency}`);
-  }
+  assertValidConcurrency(request.concurrency);
   return new RestoreRun(request).run();
 }
 

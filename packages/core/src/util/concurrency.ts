@@ -1,4 +1,4 @@
-import { throwIfAborted } from "../errors.js";
+import { invalidArgument, throwIfAborted } from "../errors.js";
 
 /**
  * Runs `worker` over `items` with at most `concurrency` calls in flight, in input order of start.
@@ -51,4 +51,11 @@ export async function forEachConcurrently<T>(
 
 async function* toAsync<T>(items: Iterable<T>): AsyncIterableIterator<T> {
   yield* items;
+}
+
+/** Throws InvalidArgument (field `concurrency`) unless `concurrency` is absent or a whole number of at least 1. */
+export function assertValidConcurrency(concurrency: number | undefined): void {
+  if (concurrency !== undefined && !(Number.isSafeInteger(concurrency) && concurrency >= 1)) {
+    throw invalidArgument("concurrency", `must be a whole number of at least 1, got ${concurrency}`);
+  }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { BackupProgress } from "../backup/backup-engine.js";
 import { KBackupError, isKBackupError } from "../errors.js";
+import { assertValidConcurrency } from "../util/concurrency.js";
 import { resolveHookReferences, runRestoreHooks } from "../hooks/index.js";
 import { finishJob, type BackupJob, type JobDetail } from "../jobs/job.js";
 import type { ClusterClient, ClusterIdentity } from "../ports/cluster-client.js";
@@ -286,6 +287,8 @@ export class BackupInstance {
    */
   async restore(recoveryPointId: string, criteria: unknown, options: RestoreOptions = {}): Promise<BackupJob> {
     const parsed = parseRestoreCriteria(criteria);
+    // Checked before the job starts, so a bad value records no failed job.
+    assertValidConcurrency(options.concurrency);
     const target = options.targetCluster ?? this.handle.requireCluster();
     await this.checkRestore(recoveryPointId, target, options);
     if (options.skipValidation !== true) {

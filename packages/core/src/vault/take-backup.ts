@@ -95,6 +95,7 @@ export async function takeBackup(handle: InstanceHandle, request: BackupRequest)
     await collectAbandonedRecoveryPoints(store, record.storePrefix, {
       now: clock.now(),
       olderThanInMs: vault.abandonAfterInMs,
+      logger: vault.logger,
       ...(snapshotProvider ? { snapshotProvider } : {}),
       ...(request.abortSignal ? { abortSignal: request.abortSignal } : {}),
     });
