@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { rejectsWith } from "./rejects-with.js";
 import { randomBytes } from "node:crypto";
 import {
   collect,
@@ -708,14 +709,3 @@ async function takePages<T>(pages: AsyncIterableIterator<T>, count: number): Pro
   return taken;
 }
 
-async function rejectsWith(call: () => Promise<unknown>, code: KBackupErrorCode, what: string): Promise<void> {
-  let outcome: { error: unknown } | undefined;
-  try {
-    await call();
-  } catch (error) {
-    outcome = { error };
-  }
-  assert.ok(outcome, `${what}: expected ${code}, but it succeeded`);
-  const error = outcome.error;
-  assert.ok(isKBackupError(error, code), `${what}: expected ${code}, got ${isKBackupError(error) ? `${error.code}: ${error.message}` : String(error)}`);
-}

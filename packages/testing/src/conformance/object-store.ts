@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { describeError, rejectsWith } from "./rejects-with.js";
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import {
@@ -359,7 +360,7 @@ function createOnly(define: Define): void {
       const winners = results.flatMap((result, index) => (result.status === "fulfilled" ? [index] : []));
       assert.equal(winners.length, 1, `round ${round}: ${winners.length} writers won`);
       const loser = results.find((result) => result.status === "rejected");
-      assert.ok(isKBackupError(loser?.reason, "AlreadyExists"), `round ${round}: the loser failed with ${describe(loser?.reason)}`);
+      assert.ok(isKBackupError(loser?.reason, "AlreadyExists"), `round ${round}: the loser failed with ${describeError(loser?.reason)}`);
       const winner = bodies[winners[0] as number] as Uint8Array;
       assert.equal(sha256((await store.get(key))?.body ?? new Uint8Array()), sha256(winner), `round ${round}: the content read is not the winner's`);
     }
@@ -414,7 +415,7 @@ function etagConditions(define: Define): void {
       const winners = results.flatMap((result, index) => (result.status === "fulfilled" ? [index] : []));
       assert.equal(winners.length, 1, `round ${round}: ${winners.length} writers won`);
       const loser = results.find((result) => result.status === "rejected");
-      assert.ok(isKBackupError(loser?.reason, "PreconditionFailed"), `round ${round}: the loser failed with ${describe(loser?.reason)}`);
+      assert.ok(isKBackupError(loser?.reason, "PreconditionFailed"), `round ${round}: the loser failed with ${describeError(loser?.reason)}`);
       const winner = bodies[winners[0] as number] as Uint8Array;
       assert.equal(sha256((await store.get(key))?.body ?? new Uint8Array()), sha256(winner));
     }
@@ -560,7 +561,7 @@ function abort(define: Define): void {
       // Ending normally is right only when the first chunk already held everything.
       assert.equal(received, size, `the stream ended after ${received} of ${size} bytes without failing`);
     } catch (error) {
-      assert.ok(isKBackupError(error, "Aborted"), `the aborted stream failed with ${describe(error)}`);
+      assert.ok(isKBackupError(error, "Aborted"), `the aborted stream failed with ${describeError(error)}`);
     }
   });
 }
@@ -614,7 +615,7 @@ function atomicity(define: Define): void {
       assert.equal(sha256(earlier), sha256(v1), "a stream opened before the overwrite yielded something other than the old object");
     } catch (error) {
       // A store may refuse to go on reading a replaced object; it must never mix versions.
-      assert.ok(isKBackupError(error), `a stream opened before the overwrite failed with ${describe(error)}`);
+      assert.ok(isKBackupError(error), `a stream opened before the overwrite failed with ${describeError(error)}`);
     }
   });
 
@@ -625,7 +626,7 @@ function atomicity(define: Define): void {
       throw new Error("the source broke");
     };
     await assert.rejects(store.put("atomic/failing", body()), (error: unknown) => {
-      assert.ok(isKBackupError(error), `the failed put threw ${describe(error)}`);
+      assert.ok(isKBackupError(error), `the failed put threw ${describeError(error)}`);
       return true;
     });
     await assert.rejects(store.put("atomic/failing-new", body()));
@@ -649,21 +650,7 @@ function assertMetadata(info: ObjectInfo | undefined, contentType: string, metad
   assert.deepEqual(info.metadata, metadata, `the metadata from ${from}`);
 }
 
-async function rejectsWith(call: () => Promise<unknown>, code: KBackupErrorCode, what: string): Promise<void> {
-  let outcome: { error: unknown } | undefined;
-  try {
-    await call();
-  } catch (error) {
-    outcome = { error };
-  }
-  assert.ok(outcome, `${what}: expected ${code}, but it succeeded`);
-  assert.ok(isKBackupError(outcome.error, code), `${what}: expected ${code}, got ${describe(outcome.error)}`);
-}
 
-function describe(error: unknown): string {
-  if (isKBackupError(error)) return `KBackupError ${error.code}: ${error.message}`;
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
 
 function bytesOf(text: string): Uint8Array {
   return new TextEncoder().encode(text);

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { rejectsWith } from "./rejects-with.js";
 import { randomBytes } from "node:crypto";
 import {
   invalidArgument,
@@ -356,15 +357,3 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 }
 
-async function rejectsWith(call: () => Promise<unknown>, code: KBackupErrorCode, what: string): Promise<Error> {
-  let outcome: { error: unknown } | undefined;
-  try {
-    await call();
-  } catch (error) {
-    outcome = { error };
-  }
-  assert.ok(outcome, `${what}: expected ${code}, but it succeeded`);
-  const error = outcome.error;
-  assert.ok(isKBackupError(error, code), `${what}: expected ${code}, got ${isKBackupError(error) ? `${error.code}: ${error.message}` : String(error)}`);
-  return error;
-}
